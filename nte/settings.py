@@ -1,0 +1,75 @@
+"""Settings read once from the environment into one Struct."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+
+class SettingsError(ValueError):
+    """A setting in the environment cannot be used; the message names it."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the service can be told from outside. Defaults run locally."""
+
+    database_url: str | None = None
+    """Any PostgreSQL 14+; unset starts the embedded server under ``data_dir``."""
+    data_dir: Path = Path(".nte")
+    """Embedded database files, dev mail folder, uploads."""
+    secret_key: str = ""
+    """Signs CSRF tokens; a random one is made per process when unset (dev only)."""
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    mail_from: str = "nte@localhost"
+    base_url: str = "http://127.0.0.1:8000"
+    scheduler: bool = True
+    """Run the scheduled checks in this process (``NTE_SCHEDULER=on|off``)."""
+    return_due_days: int = 14
+    """Monthly return due this many days after the month ends (DOMAIN.md)."""
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"on", "1", "true", "yes"}:
+        return True
+    if value in {"off", "0", "false", "no"}:
+        return False
+    raise SettingsError(f"{name} must be 'on' or 'off', not {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse ``NTE_*`` and ``DATABASE_URL``; raise SettingsError naming a bad one."""
+    env = os.environ if environ is None else environ
+    fields: dict[str, object] = {}
+    if url := env.get("DATABASE_URL"):
+        fields["database_url"] = url
+    if raw := env.get("NTE_DATA_DIR"):
+        fields["data_dir"] = Path(raw)
+    fields["secret_key"] = env.get("NTE_SECRET_KEY") or secrets.token_urlsafe(32)
+    if raw := env.get("NTE_SMTP_HOST"):
+        fields["smtp_host"] = raw
+    if raw := env.get("NTE_SMTP_PORT"):
+        fields["smtp_port"] = _int("NTE_SMTP_PORT", raw)
+    if raw := env.get("NTE_MAIL_FROM"):
+        fields["mail_from"] = raw
+    if raw := env.get("NTE_BASE_URL"):
+        fields["base_url"] = raw.rstrip("/")
+    if raw := env.get("NTE_SCHEDULER"):
+        fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
+    if raw := env.get("NTE_RETURN_DUE_DAYS"):
+        fields["return_due_days"] = _int("NTE_RETURN_DUE_DAYS", raw)
+    return Settings(**fields)  # type: ignore[arg-type]

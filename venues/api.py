@@ -1,0 +1,112 @@
+"""JSON API for venues and their licence conditions (/api/v1)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, delete, get, patch, post
+from litestar.exceptions import NotFoundException
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_204_NO_CONTENT
+
+from nte.db import Connection
+from nte.errors import InvalidInput
+from venues import queries
+from venues.schemas import (
+    Condition,
+    ConditionCreate,
+    ConditionPatch,
+    LicenceStatus,
+    Venue,
+    VenueCreate,
+    VenuePage,
+    VenuePatch,
+    VenueType,
+)
+
+__all__ = ["ConditionController", "VenueController"]
+
+
+async def venue_or_404(conn: Connection, venue_id: int) -> Venue:
+    venue = await queries.get_venue(conn, venue_id)
+    if venue is None:
+        raise NotFoundException(f"No venue with id {venue_id}")
+    return venue
+
+
+class VenueController(Controller):
+    path = "/api/v1/venues"
+    tags = ["venues"]
+
+    @get("/", summary="List venues")
+    async def list_venues(
+        self,
+        conn: Connection,
+        q: Annotated[str | None, Parameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
+        status: LicenceStatus | None = None,
+        venue_type: VenueType | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, Parameter(ge=0)] = 0,
+    ) -> VenuePage:
+        items, total = await queries.list_venues(
+            conn, q=q, status=status, venue_type=venue_type, limit=limit, offset=offset
+        )
+        return VenuePage(items=items, total=total, limit=limit, offset=offset)
+
+    @post("/", summary="Add a venue")
+    async def create_venue(self, conn: Connection, data: VenueCreate) -> Venue:
+        return await queries.create_venue(conn, data)
+
+    @get("/{venue_id:int}", summary="One venue with its premises licence")
+    async def get_venue(self, conn: Connection, venue_id: int) -> Venue:
+        return await venue_or_404(conn, venue_id)
+
+    @patch("/{venue_id:int}", summary="Change a venue or its licence")
+    async def update_venue(self, conn: Connection, venue_id: int, data: VenuePatch) -> Venue:
+        venue = await queries.update_venue(conn, venue_id, data)
+        if venue is None:
+            raise NotFoundException(f"No venue with id {venue_id}")
+        return venue
+
+    @get("/{venue_id:int}/conditions", summary="The licence's conditions")
+    async def list_conditions(self, conn: Connection, venue_id: int) -> list[Condition]:
+        await venue_or_404(conn, venue_id)
+        return await queries.list_conditions(conn, venue_id)
+
+    @post("/{venue_id:int}/conditions", summary="Add a condition to the licence")
+    async def create_condition(
+        self, conn: Connection, venue_id: int, data: ConditionCreate
+    ) -> Condition:
+        await venue_or_404(conn, venue_id)
+        return await queries.create_condition(conn, venue_id, data)
+
+
+async def editable_condition(conn: Connection, condition_id: int) -> Condition:
+    condition = await queries.get_condition(conn, condition_id)
+    if condition is None:
+        raise NotFoundException(f"No condition with id {condition_id}")
+    if condition.mandatory:
+        raise InvalidInput(
+            {"condition_id": "is a mandatory condition set by law; it cannot be changed or removed"},
+            detail="Mandatory conditions cannot be changed or removed",
+        )
+    return condition
+
+
+class ConditionController(Controller):
+    path = "/api/v1/conditions"
+    tags = ["conditions"]
+
+    @patch("/{condition_id:int}", summary="Change a condition")
+    async def update_condition(
+        self, conn: Connection, condition_id: int, data: ConditionPatch
+    ) -> Condition:
+        await editable_condition(conn, condition_id)
+        condition = await queries.update_condition(conn, condition_id, data)
+        assert condition is not None
+        return condition
+
+    @delete("/{condition_id:int}", summary="Remove a condition", status_code=HTTP_204_NO_CONTENT)
+    async def delete_condition(self, conn: Connection, condition_id: int) -> None:
+        await editable_condition(conn, condition_id)
+        await queries.delete_condition(conn, condition_id)

@@ -1,0 +1,168 @@
+"""Structs for venues, their premises licences and conditions: rows, payloads and pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+
+__all__ = [
+    "ACTIVITIES",
+    "CONDITION_KINDS",
+    "OBJECTIVES",
+    "STATUSES",
+    "VENUE_TYPES",
+    "Condition",
+    "ConditionCreate",
+    "ConditionPatch",
+    "Hours",
+    "Venue",
+    "VenueCreate",
+    "VenuePage",
+    "VenuePatch",
+]
+
+VenueType = Literal[
+    "pub", "bar", "nightclub", "late_night_refreshment", "restaurant", "off_licence", "other"
+]
+LicenceStatus = Literal["active", "suspended", "revoked", "surrendered", "lapsed"]
+Activity = Literal[
+    "sale_of_alcohol", "live_music", "recorded_music", "performance_of_dance", "plays",
+    "films", "indoor_sport", "late_night_refreshment",
+]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ConditionKind = Literal[
+    "cctv", "door_supervisors", "age_verification", "refusals_log", "incident_log",
+    "last_entry", "glassware", "dispersal", "capacity", "pubwatch", "other",
+]
+Objective = Literal["crime_disorder", "public_safety", "public_nuisance", "protection_of_children"]
+Tier = Literal["none", "standard", "enhanced"]
+
+VENUE_TYPES: tuple[str, ...] = VenueType.__args__  # type: ignore[attr-defined]
+STATUSES: tuple[str, ...] = LicenceStatus.__args__  # type: ignore[attr-defined]
+ACTIVITIES: tuple[str, ...] = Activity.__args__  # type: ignore[attr-defined]
+WEEKDAYS: tuple[str, ...] = Weekday.__args__  # type: ignore[attr-defined]
+CONDITION_KINDS: tuple[str, ...] = ConditionKind.__args__  # type: ignore[attr-defined]
+OBJECTIVES: tuple[str, ...] = Objective.__args__  # type: ignore[attr-defined]
+
+Clock = Annotated[str, Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, 24-hour")]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
+Text = Annotated[str, Meta(max_length=500)]
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+Capacity = Annotated[int, Meta(ge=0, le=100_000)]
+ConditionText = Annotated[str, Meta(min_length=1, max_length=4000, pattern=r"\S")]
+
+
+class Hours(msgspec.Struct, forbid_unknown_fields=True):
+    """Licensed hours on one weekday; ``close`` earlier than ``open`` runs past midnight."""
+
+    open: Clock
+    close: Clock
+
+
+LicensedHours = dict[Weekday, Hours]
+
+
+class Venue(msgspec.Struct):
+    id: int
+    name: str
+    address: str
+    postcode: str
+    latitude: float | None
+    longitude: float | None
+    venue_type: VenueType
+    capacity: int | None
+    martyns_law_tier: Tier
+    premises_licence_no: str | None
+    licence_holder: str | None
+    dps_name: str | None
+    licensable_activities: list[Activity]
+    licensed_hours: LicensedHours
+    status: LicenceStatus
+    fhrs_id: int | None
+    fhrs_rating: str | None
+    generated: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class VenuePage(msgspec.Struct):
+    items: list[Venue]
+    total: int
+    limit: int
+    offset: int
+
+
+class VenueCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Name
+    address: Text = ""
+    postcode: Annotated[str, Meta(max_length=10)] = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    venue_type: VenueType = "pub"
+    capacity: Capacity | None = None
+    premises_licence_no: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+    licence_holder: Text | None = None
+    dps_name: Text | None = None
+    licensable_activities: list[Activity] = msgspec.field(default_factory=list)
+    licensed_hours: LicensedHours = msgspec.field(default_factory=dict)
+    status: LicenceStatus = "active"
+    fhrs_id: Annotated[int, Meta(ge=1)] | None = None
+
+
+class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Only the fields given change; ``null`` clears an optional one."""
+
+    name: Name | UnsetType = UNSET
+    address: Text | UnsetType = UNSET
+    postcode: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
+    latitude: Latitude | None | UnsetType = UNSET
+    longitude: Longitude | None | UnsetType = UNSET
+    venue_type: VenueType | UnsetType = UNSET
+    capacity: Capacity | None | UnsetType = UNSET
+    premises_licence_no: Annotated[str, Meta(min_length=1, max_length=40)] | None | UnsetType = UNSET
+    licence_holder: Text | None | UnsetType = UNSET
+    dps_name: Text | None | UnsetType = UNSET
+    licensable_activities: list[Activity] | UnsetType = UNSET
+    licensed_hours: LicensedHours | UnsetType = UNSET
+    status: LicenceStatus | UnsetType = UNSET
+    fhrs_id: Annotated[int, Meta(ge=1)] | None | UnsetType = UNSET
+
+
+class Condition(msgspec.Struct):
+    id: int
+    venue_id: int
+    kind: ConditionKind
+    objective: Objective
+    params: dict[str, Any]
+    text: str
+    mandatory: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConditionCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    kind: ConditionKind
+    objective: Objective
+    text: ConditionText
+    params: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ConditionPatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    kind: ConditionKind | UnsetType = UNSET
+    objective: Objective | UnsetType = UNSET
+    text: ConditionText | UnsetType = UNSET
+    params: dict[str, Any] | UnsetType = UNSET
+
+
+def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
+    """The fields a PATCH payload set, as column -> value (plain builtins for asyncpg)."""
+    out = {}
+    for name in patch.__struct_fields__:
+        value = getattr(patch, name)
+        if value is not UNSET:
+            out[name] = msgspec.to_builtins(value) if isinstance(value, dict | list) else value
+    return out
