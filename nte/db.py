@@ -11,12 +11,15 @@ from typing import Any
 import asyncpg
 import msgspec
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 
-__all__ = ["connect", "create_pool", "embedded_database_url", "provide_connection"]
+__all__ = ["Connection", "RequestConnection", "connect", "create_pool", "embedded_database_url", "provide_connection"]
 
 log = logging.getLogger(__name__)
 
 Connection = asyncpg.Connection
+# What a route handler asks for to get the request's connection (inside its one transaction).
+RequestConnection = NamedDependency[asyncpg.Connection]
 
 
 def embedded_database_url(data_dir: Path) -> str:
@@ -54,7 +57,8 @@ async def connect(dsn: str) -> asyncpg.Connection:
 
 
 async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max_size, init=_init_connection)
+    # min_size=0: the process starts (and /healthz answers) even while PostgreSQL is down.
+    pool = await asyncpg.create_pool(dsn, min_size=0, max_size=max_size, init=_init_connection)
     assert pool is not None
     return pool
 

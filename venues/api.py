@@ -6,10 +6,10 @@ from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
 from litestar.exceptions import NotFoundException
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
-from nte.db import Connection
+from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from venues import queries
 from venues.schemas import (
@@ -41,12 +41,12 @@ class VenueController(Controller):
     @get("/", summary="List venues")
     async def list_venues(
         self,
-        conn: Connection,
-        q: Annotated[str | None, Parameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
-        status: LicenceStatus | None = None,
-        venue_type: VenueType | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, Parameter(ge=0)] = 0,
+        conn: RequestConnection,
+        q: Annotated[str | None, QueryParameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
+        status: FromQuery[LicenceStatus | None] = None,
+        venue_type: FromQuery[VenueType | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
             conn, q=q, status=status, venue_type=venue_type, limit=limit, offset=offset
@@ -54,28 +54,28 @@ class VenueController(Controller):
         return VenuePage(items=items, total=total, limit=limit, offset=offset)
 
     @post("/", summary="Add a venue")
-    async def create_venue(self, conn: Connection, data: VenueCreate) -> Venue:
+    async def create_venue(self, conn: RequestConnection, data: JSONBody[VenueCreate]) -> Venue:
         return await queries.create_venue(conn, data)
 
     @get("/{venue_id:int}", summary="One venue with its premises licence")
-    async def get_venue(self, conn: Connection, venue_id: int) -> Venue:
+    async def get_venue(self, conn: RequestConnection, venue_id: FromPath[int]) -> Venue:
         return await venue_or_404(conn, venue_id)
 
     @patch("/{venue_id:int}", summary="Change a venue or its licence")
-    async def update_venue(self, conn: Connection, venue_id: int, data: VenuePatch) -> Venue:
+    async def update_venue(self, conn: RequestConnection, venue_id: FromPath[int], data: JSONBody[VenuePatch]) -> Venue:
         venue = await queries.update_venue(conn, venue_id, data)
         if venue is None:
             raise NotFoundException(f"No venue with id {venue_id}")
         return venue
 
     @get("/{venue_id:int}/conditions", summary="The licence's conditions")
-    async def list_conditions(self, conn: Connection, venue_id: int) -> list[Condition]:
+    async def list_conditions(self, conn: RequestConnection, venue_id: FromPath[int]) -> list[Condition]:
         await venue_or_404(conn, venue_id)
         return await queries.list_conditions(conn, venue_id)
 
     @post("/{venue_id:int}/conditions", summary="Add a condition to the licence")
     async def create_condition(
-        self, conn: Connection, venue_id: int, data: ConditionCreate
+        self, conn: RequestConnection, venue_id: FromPath[int], data: JSONBody[ConditionCreate]
     ) -> Condition:
         await venue_or_404(conn, venue_id)
         return await queries.create_condition(conn, venue_id, data)
@@ -99,7 +99,7 @@ class ConditionController(Controller):
 
     @patch("/{condition_id:int}", summary="Change a condition")
     async def update_condition(
-        self, conn: Connection, condition_id: int, data: ConditionPatch
+        self, conn: RequestConnection, condition_id: FromPath[int], data: JSONBody[ConditionPatch]
     ) -> Condition:
         await editable_condition(conn, condition_id)
         condition = await queries.update_condition(conn, condition_id, data)
@@ -107,6 +107,6 @@ class ConditionController(Controller):
         return condition
 
     @delete("/{condition_id:int}", summary="Remove a condition", status_code=HTTP_204_NO_CONTENT)
-    async def delete_condition(self, conn: Connection, condition_id: int) -> None:
+    async def delete_condition(self, conn: RequestConnection, condition_id: FromPath[int]) -> None:
         await editable_condition(conn, condition_id)
         await queries.delete_condition(conn, condition_id)

@@ -11,7 +11,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from nte.db import Connection
+from nte.db import Connection, RequestConnection
 from nte.errors import invalid_params_from
 from nte.forms import FormInvalid, form_to_struct
 from venues import queries
@@ -99,10 +99,10 @@ class VenuePages(Controller):
     async def venue_list(
         self,
         request: Request[Any, Any, Any],
-        conn: Connection,
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
-        status: str | None = None,
-        page: Annotated[int, Parameter(ge=1, le=10_000)] = 1,
+        conn: RequestConnection,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        status: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Template:
         status = status if status in STATUSES else None
         venues, total = await queries.list_venues(
@@ -129,7 +129,7 @@ class VenuePages(Controller):
         )
 
     @post("/venues")
-    async def create_venue(self, request: Request[Any, Any, Any], conn: Connection) -> Any:
+    async def create_venue(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Any:
         data = await _venue_form_data(request)
         try:
             payload = form_to_struct(data, VenueCreate)
@@ -145,7 +145,7 @@ class VenuePages(Controller):
         return Redirect(f"/venues/{venue.id}")
 
     @get("/venues/{venue_id:int}")
-    async def venue_page(self, conn: Connection, venue_id: int) -> Template:
+    async def venue_page(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
         venue = await venue_or_404(conn, venue_id)
         conditions = await queries.list_conditions(conn, venue_id)
         return Template(
@@ -154,7 +154,7 @@ class VenuePages(Controller):
         )
 
     @get("/venues/{venue_id:int}/edit")
-    async def edit_venue(self, conn: Connection, venue_id: int) -> Template:
+    async def edit_venue(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
         venue = await venue_or_404(conn, venue_id)
         return Template(
             template_name="venues/form.html",
@@ -163,7 +163,7 @@ class VenuePages(Controller):
 
     @post("/venues/{venue_id:int}/edit")
     async def update_venue(
-        self, request: Request[Any, Any, Any], conn: Connection, venue_id: int
+        self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Any:
         venue = await venue_or_404(conn, venue_id)
         data = await _venue_form_data(request)
@@ -181,7 +181,7 @@ class VenuePages(Controller):
         return Redirect(f"/venues/{venue_id}")
 
     @get("/venues/{venue_id:int}/conditions/new")
-    async def new_condition(self, conn: Connection, venue_id: int) -> Template:
+    async def new_condition(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
         venue = await venue_or_404(conn, venue_id)
         return Template(
             template_name="venues/condition_form.html",
@@ -191,7 +191,7 @@ class VenuePages(Controller):
 
     @post("/venues/{venue_id:int}/conditions")
     async def create_condition(
-        self, request: Request[Any, Any, Any], conn: Connection, venue_id: int
+        self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Any:
         venue = await venue_or_404(conn, venue_id)
         data = await _condition_form_data(request)
@@ -209,7 +209,7 @@ class VenuePages(Controller):
         return Redirect(f"/venues/{venue_id}#conditions")
 
     @get("/conditions/{condition_id:int}/edit")
-    async def edit_condition(self, conn: Connection, condition_id: int) -> Template:
+    async def edit_condition(self, conn: RequestConnection, condition_id: FromPath[int]) -> Template:
         condition = await editable_condition(conn, condition_id)
         venue = await venue_or_404(conn, condition.venue_id)
         values = {"kind": condition.kind, "objective": condition.objective,
@@ -222,7 +222,7 @@ class VenuePages(Controller):
 
     @post("/conditions/{condition_id:int}/edit")
     async def update_condition(
-        self, request: Request[Any, Any, Any], conn: Connection, condition_id: int
+        self, request: Request[Any, Any, Any], conn: RequestConnection, condition_id: FromPath[int]
     ) -> Any:
         condition = await editable_condition(conn, condition_id)
         data = await _condition_form_data(request)
@@ -241,7 +241,7 @@ class VenuePages(Controller):
         return Redirect(f"/venues/{condition.venue_id}#conditions")
 
     @post("/conditions/{condition_id:int}/delete")
-    async def delete_condition(self, conn: Connection, condition_id: int) -> Redirect:
+    async def delete_condition(self, conn: RequestConnection, condition_id: FromPath[int]) -> Redirect:
         condition = await editable_condition(conn, condition_id)
         await queries.delete_condition(conn, condition_id)
         return Redirect(f"/venues/{condition.venue_id}#conditions")

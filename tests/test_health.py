@@ -1,0 +1,28 @@
+"""Health probes answer as CONTRACT.md says."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from nte.app import create_app
+from nte.settings import Settings
+
+
+async def test_healthz_says_ok(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_while_postgres_answers(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+
+
+async def test_readyz_is_unavailable_when_postgres_does_not_answer(settings: Settings) -> None:
+    # Port 1 on loopback: nothing listens there, so every connection attempt is refused.
+    app = create_app(settings, "postgresql://nte@127.0.0.1:1/nte")
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/readyz")).status_code == 503
+        assert (await client.get("/healthz")).status_code == 200
