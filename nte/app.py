@@ -6,9 +6,9 @@ from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -21,6 +21,11 @@ from litestar.template import TemplateConfig
 from nte import __version__
 from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
+from nte.admin import AdminPages
+from nte.auth.api import AuthController
+from nte.auth.guards import STAFF
+from nte.auth.middleware import auth_middleware
+from nte.auth.pages import LoginPages
 from nte.health import healthz, readyz
 from nte.request_log import request_log_middleware
 from nte.settings import Settings
@@ -28,6 +33,8 @@ from venues.api import ConditionController, VenueController
 from venues.pages import VenuePages
 
 __all__ = ["ATTRIBUTION", "create_app"]
+
+LONDON = ZoneInfo("Europe/London")
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -41,6 +48,9 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env.globals["attribution"] = ATTRIBUTION
     env.globals["version"] = __version__
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize()
+    env.globals["me"] = lambda request: request.scope.get("user")
+    env.globals["is_staff"] = lambda request: getattr(request.scope.get("user"), "role", None) in STAFF
+    env.filters["london"] = lambda value: value.astimezone(LONDON).strftime("%-d %b %Y %H:%M")
 
 
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
@@ -58,6 +68,9 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         route_handlers=[
             healthz,
             readyz,
+            AuthController,
+            LoginPages,
+            AdminPages,
             VenueController,
             ConditionController,
             VenuePages,
@@ -67,21 +80,14 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         ],
         dependencies={"conn": Provide(provide_connection)},
         lifespan=[lifespan],
-        state=State({"settings": settings}),
-        middleware=[request_log_middleware],
+        state=State({"settings": settings, "dsn": dsn}),
+        middleware=[request_log_middleware, auth_middleware],
         exception_handlers=exception_handlers,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=_package_dir("templates"),
             engine=JinjaTemplateEngine,
             engine_callback=_template_engine,
-        ),
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_secure=settings.base_url.startswith("https://"),
-            cookie_httponly=False,
-            # The JSON API has no cookie session yet; the access issue adds the bearer/cookie split.
-            exclude=["/api/"],
         ),
         openapi_config=OpenAPIConfig(
             title="nte",

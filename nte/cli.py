@@ -33,9 +33,13 @@ def database_url(settings: Settings) -> str:
     return settings.database_url or embedded_database_url(settings.data_dir)
 
 
-async def _with_connection(dsn: str, work: Callable[[Any], Awaitable[Any]]) -> Any:
+async def _with_connection(
+    dsn: str, work: Callable[[Any], Awaitable[Any]], actor: str = "nte command"
+) -> Any:
     conn = await connect(dsn)
     try:
+        # Session-wide, so every transaction of the command is audited under its name.
+        await conn.execute("SELECT set_config('nte.actor', $1, false)", actor)
         return await work(conn)
     finally:
         await conn.close()
@@ -59,12 +63,49 @@ def _print_demo(summary: Any) -> None:
     )
 
 
-def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
+async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
+    """The demo venues, then one account per role; refused in a database the demo did not make."""
+    from nte.accounts import ensure_demo_accounts, mark_demo_database
     from venues.demo import load_demo
 
+    if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT 1 FROM venues)"):
+        return None
+    if not await mark_demo_database(conn):
+        raise UsageError(
+            "this database already holds real records and was not made by the demo; "
+            "the demo (and its accounts with printed passwords) only goes into an empty database"
+        )
+    summary = await load_demo(conn)
+    managed = await conn.fetch(
+        "SELECT id FROM venues WHERE generated AND status = 'active' ORDER BY fhrs_id LIMIT 2"
+    )
+    async with conn.transaction():
+        accounts = await ensure_demo_accounts(conn, [r["id"] for r in managed])
+    return summary, accounts
+
+
+async def demo_accounts(conn: Any) -> list[tuple[str, str, str]] | None:
+    from nte.accounts import ensure_demo_accounts
+
+    if not await conn.fetchval("SELECT 1 FROM app_meta WHERE key = 'demo'"):
+        return None
+    return await ensure_demo_accounts(conn, [])
+
+
+def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
+    print("demo accounts (this demo database only):")
+    for email, role, password in accounts:
+        print(f"  {role:<14} {email:<28} password: {password}")
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
     dsn = database_url(settings)
     asyncio.run(migrate(dsn))
-    _print_demo(asyncio.run(_with_connection(dsn, load_demo)))
+    result = asyncio.run(
+        _with_connection(dsn, lambda c: load_demo_borough(c, only_if_empty=False), "nte demo")
+    )
+    _print_demo(result[0])
+    _print_accounts(result[1])
 
 
 def cmd_import_fhrs(settings: Settings, args: argparse.Namespace) -> None:
@@ -76,7 +117,9 @@ def cmd_import_fhrs(settings: Settings, args: argparse.Namespace) -> None:
     dsn = database_url(settings)
     asyncio.run(migrate(dsn))
     try:
-        s = asyncio.run(_with_connection(dsn, lambda conn: import_fhrs(conn, path)))
+        s = asyncio.run(
+            _with_connection(dsn, lambda conn: import_fhrs(conn, path), "nte import fhrs")
+        )
     except FhrsError as exc:
         raise UsageError(f"{path}: {exc}; nothing was imported") from None
     print(
@@ -94,21 +137,63 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     dsn = database_url(settings)
     asyncio.run(migrate(dsn))
     if args.demo:
-        from venues.demo import load_demo
-
-        async def demo_if_empty(conn: Any) -> Any:
-            if await conn.fetchval("SELECT count(*) FROM venues"):
-                return None
-            return await load_demo(conn)
-
-        if summary := asyncio.run(_with_connection(dsn, demo_if_empty)):
-            _print_demo(summary)
+        result = asyncio.run(
+            _with_connection(dsn, lambda c: load_demo_borough(c, only_if_empty=True), "nte demo")
+        )
+        if result:
+            _print_demo(result[0])
         else:
             print("the database already has venues; the demo was not loaded again")
+    # Printed at every start of a demo database, so a newcomer can always sign in.
+    if accounts := asyncio.run(_with_connection(dsn, demo_accounts)):
+        _print_accounts(accounts)
     app = create_app(settings, dsn)
     logging.getLogger("nte").info("ready to serve after %.1fs", time.perf_counter() - started)
     print(f"nte serving on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+
+
+def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.accounts import create_user
+    from nte.errors import InvalidInput
+
+    dsn = database_url(settings)
+    asyncio.run(migrate(dsn))
+
+    async def work(conn: Any) -> int:
+        return await create_user(
+            conn, email=args.email, role=args.role, display_name=args.name or "",
+            venue_ids=args.venue, password=args.password,
+        )
+
+    try:
+        user_id = asyncio.run(_with_connection(dsn, work, "nte users create"))
+    except InvalidInput as exc:
+        raise UsageError("; ".join(f"{k} {v}" for k, v in exc.errors.items())) from None
+    print(user_id)
+    if args.password is None:
+        print("no password set: invite them from /admin/users, or run again with --password",
+              file=sys.stderr)
+
+
+def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.auth.store import create_api_token
+
+    dsn = database_url(settings)
+    asyncio.run(migrate(dsn))
+
+    async def work(conn: Any) -> str | None:
+        user_id = await conn.fetchval(
+            "SELECT id FROM users WHERE email = $1 AND NOT disabled", args.email.strip().lower()
+        )
+        if user_id is None:
+            return None
+        return await create_api_token(conn, user_id, args.label or "")
+
+    token = asyncio.run(_with_connection(dsn, work, "nte tokens create"))
+    if token is None:
+        raise UsageError(f"no active account has the e-mail {args.email}")
+    print(token)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +208,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     sub.add_parser("demo", help="load the demo borough").set_defaults(func=cmd_demo)
+
+    users = sub.add_parser("users", help="accounts").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    create = users.add_parser("create", help="make an account; prints its id")
+    create.add_argument("--email", required=True)
+    create.add_argument("--role", required=True, choices=["admin", "officer", "partner", "venue_manager"])
+    create.add_argument("--venue", type=int, action="append", default=[], metavar="ID",
+                        help="a venue a venue manager manages (repeat for several)")
+    create.add_argument("--password", help="omit to invite them from the admin page instead")
+    create.add_argument("--name", help="display name")
+    create.set_defaults(func=cmd_users_create)
+
+    tokens = sub.add_parser("tokens", help="API tokens").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    token = tokens.add_parser("create", help="print a new API token for a user (shown once)")
+    token.add_argument("--email", required=True)
+    token.add_argument("--label", help="what the token is for")
+    token.set_defaults(func=cmd_tokens_create)
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)

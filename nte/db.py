@@ -10,10 +10,11 @@ from typing import Any
 
 import asyncpg
 import msgspec
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-__all__ = ["Connection", "RequestConnection", "connect", "create_pool", "embedded_database_url", "provide_connection"]
+__all__ = ["Connection", "RequestConnection", "connect", "set_actor", "create_pool", "embedded_database_url", "provide_connection"]
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +64,36 @@ async def create_pool(dsn: str, *, max_size: int = 10) -> asyncpg.Pool:
     return pool
 
 
-async def provide_connection(state: State) -> AsyncGenerator[Any, None]:
-    """The request's connection, inside one transaction: committed on success, rolled back on error."""
+async def set_actor(
+    conn: asyncpg.Connection, *, actor_id: int | None, actor: str, request_id: str | None = None
+) -> None:
+    """Name who is acting for the rest of the current transaction (read by the audit trigger)."""
+    await conn.execute(
+        "SELECT set_config('nte.actor_id', $1, true), set_config('nte.actor', $2, true),"
+        " set_config('nte.request_id', $3, true)",
+        "" if actor_id is None else str(actor_id), actor, request_id or "",
+    )
+
+
+async def provide_connection(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncGenerator[Any, None]:
+    """The request's connection, inside one transaction: committed on success, rolled back on error.
+
+    The transaction knows who is acting and the request id, so the audit trigger can write
+    them beside every change without any handler having to remember.
+    """
     pool: asyncpg.Pool = state.pool
+    user = request.scope.get("user")
     async with pool.acquire() as conn:
         tx = conn.transaction()
         await tx.start()
+        await set_actor(
+            conn,
+            actor_id=getattr(user, "user_id", None),
+            actor=getattr(user, "label", "anonymous"),
+            request_id=request.scope.get("state", {}).get("request_id"),
+        )
         try:
             yield conn
         except BaseException:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 import msgspec
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
@@ -48,11 +49,24 @@ class InvalidInput(HTTPException):
 
 
 _MSGSPEC_PATH = re.compile(r"^(?P<reason>.*?)(?: - at `\$(?P<path>[^`]*)`)?$")
+# msgspec names a missing or unknown field in its message, not in the path.
+_NAMED_FIELD = re.compile(
+    r"^Object (?:(?P<missing>missing required)|contains unknown) field `(?P<field>[^`]*)`"
+)
 
 
-def _field_from_path(path: str) -> str:
-    # "$.licensed_hours.mon" -> "licensed_hours.mon"; "$[0].name" -> "[0].name"
-    return path.lstrip(".") or "body"
+def _param(path: str, reason: str) -> tuple[str, str]:
+    """(field, reason) from a msgspec path below the payload and its message.
+
+    "$.licensed_hours.mon" -> "licensed_hours.mon"; "$[0].name" -> "[0].name"; a missing or
+    unknown field is named itself, so "$" with "missing required field `name`" -> "name".
+    """
+    base = path.lstrip(".")
+    m = _NAMED_FIELD.match(reason)
+    if m is None:
+        return base or "body", reason
+    name = f"{base}.{m['field']}" if base else m["field"]
+    return name, "is required" if m["missing"] else "is not a known field"
 
 
 def invalid_params_from(exc: Exception) -> dict[str, str]:
@@ -62,7 +76,7 @@ def invalid_params_from(exc: Exception) -> dict[str, str]:
     if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
         m = _MSGSPEC_PATH.match(str(exc))
         assert m is not None
-        return {_field_from_path(m["path"] or ""): m["reason"]}
+        return dict([_param(m["path"] or "", m["reason"])])
     out: dict[str, str] = {}
     extra = getattr(exc, "extra", None)
     if isinstance(extra, list):
@@ -73,12 +87,13 @@ def invalid_params_from(exc: Exception) -> dict[str, str]:
             m = _MSGSPEC_PATH.match(message)
             assert m is not None
             if m["path"]:
-                name = _field_from_path(m["path"])
+                name, reason = _param(m["path"], m["reason"])
             else:
-                name = str(item.get("key") or "body")
-            if name == "data":
-                name = "body"
-            out[name] = m["reason"]
+                # Litestar puts the path in "key": "data" is the body itself, "data.x" a field
+                # of it (already shortened to "x"), anything else a query or path parameter.
+                key = str(item.get("key") or "data")
+                name, reason = _param("" if key == "data" else key, m["reason"])
+            out[name] = reason
     return out
 
 
@@ -162,6 +177,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         title = "Internal Server Error"
         detail = "Something went wrong on our side; nothing was changed."
     if _wants_html(request):
+        if status == 401:
+            # A page asked for without signing in: to the login page, and back afterwards.
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            return Redirect(f"/login?next={quote(target)}")
         return _page_response(request, status, title, detail)
     return _problem_response(status, title, detail, params)
 

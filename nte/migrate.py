@@ -82,7 +82,14 @@ async def apply_migrations(
             # Another process may have applied it while we waited for the lock.
             if await conn.fetchval("SELECT 1 FROM schema_migrations WHERE version = $1", m.version):
                 continue
-            await conn.execute(m.sql)
+            try:
+                await conn.execute(m.sql)
+            except asyncpg.PostgresError as exc:
+                # Rolled back with its transaction: nothing of this file stays, nor its record.
+                first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise MigrationError(
+                    f"migration {m.name} failed and was rolled back: {first_line}"
+                ) from exc
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                 m.version, m.name, m.checksum,

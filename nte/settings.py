@@ -33,6 +33,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Run the scheduled checks in this process (``NTE_SCHEDULER=on|off``)."""
     return_due_days: int = 14
     """Monthly return due this many days after the month ends (DOMAIN.md)."""
+    session_idle_hours: int = 8
+    """A session unused this long ends (an officer's night shift)."""
+    session_max_hours: int = 24
+    """A session ends this long after login, used or not."""
+    login_max_failures: int = 5
+    """Failed logins for one account within the window before it is refused for a while."""
+    login_max_failures_per_client: int = 20
+    """Failed logins from one client address within the window before it is refused."""
+    login_window_minutes: int = 15
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -70,6 +79,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["base_url"] = raw.rstrip("/")
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
-    if raw := env.get("NTE_RETURN_DUE_DAYS"):
-        fields["return_due_days"] = _int("NTE_RETURN_DUE_DAYS", raw)
+    for name in (
+        "return_due_days", "session_idle_hours", "session_max_hours", "login_max_failures",
+        "login_max_failures_per_client", "login_window_minutes",
+    ):
+        if raw := env.get(f"NTE_{name.upper()}"):
+            fields[name] = _int(f"NTE_{name.upper()}", raw)
     return Settings(**fields)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ database made once, and a fresh database cloned from it for every test."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import os
 import shutil
@@ -11,18 +12,24 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import httpx
 import pytest
 import uvicorn
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from nte.app import create_app
-from nte.db import connect, embedded_database_url
+from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for
+from nte.auth.store import create_session
+from nte.db import connect, create_pool, embedded_database_url
 from nte.migrate import apply_migrations
 from nte.settings import Settings
 
@@ -52,6 +59,19 @@ def server_url() -> Iterator[str]:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
+T = TypeVar("T")
+
+
+def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run``, also while Playwright's sync API keeps its loop running in this thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, coro).result()
+
+
 async def _admin(server_url: str, sql: str) -> None:
     conn = await asyncpg.connect(server_url)
     try:
@@ -73,9 +93,9 @@ def template_db(server_url: str) -> Iterator[str]:
         finally:
             await conn.close()
 
-    asyncio.run(make())
+    run_async(make())
     yield name
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_async(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 _counter = itertools.count()
@@ -85,18 +105,18 @@ _counter = itertools.count()
 def dsn(server_url: str, template_db: str) -> Iterator[str]:
     """A fresh, migrated, empty database for this test."""
     name = f"nte_t_{os.getpid()}_{next(_counter)}_{uuid.uuid4().hex[:6]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+    run_async(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
     yield with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_async(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
 def empty_dsn(server_url: str) -> Iterator[str]:
     """A database with nothing in it, not even the migrations."""
     name = f"nte_e_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}"'))
+    run_async(_admin(server_url, f'CREATE DATABASE "{name}"'))
     yield with_database(server_url, name)
-    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_async(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -110,8 +130,92 @@ def app(settings: Settings, dsn: str) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app) as c:
+async def running_app(app: Litestar) -> AsyncIterator[Litestar]:
+    """The app with its pool open on this test's loop; every client shares it.
+
+    (Litestar's lifespan runs in an anyio task group that pytest-asyncio would enter and
+    leave in different tasks, so the fixture opens what the lifespan opens itself.)
+    """
+    app.state.pool = await create_pool(app.state.dsn, max_size=4)
+    try:
+        yield app
+    finally:
+        await app.state.pool.close()
+
+
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    # Hashed once per run: argon2 is slow on purpose, and tests make many accounts.
+    return PasswordHasher().hash(TEST_PASSWORD)
+
+
+class People:
+    """Makes accounts in the test's database and clients signed in as them."""
+
+    def __init__(
+        self, app: Litestar, db: asyncpg.Connection, settings: Settings, password_hash: str
+    ) -> None:
+        self.app, self.db, self.settings, self.password_hash = app, db, settings, password_hash
+        self._n = itertools.count(1)
+
+    async def user(self, role: str, venue_ids: Sequence[int] = (), email: str | None = None) -> int:
+        email = email or f"{role}{next(self._n)}@example.org"
+        user_id: int = await self.db.fetchval(
+            "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) "
+            "RETURNING id",
+            email, f"Test {role}", role, self.password_hash,
+        )
+        for venue_id in venue_ids:
+            await self.db.execute(
+                "INSERT INTO user_venues (user_id, venue_id) VALUES ($1, $2)", user_id, venue_id
+            )
+        return user_id
+
+    def anonymous(self) -> httpx.AsyncClient:
+        # Plain httpx on the running app's own loop: the lifespan (and pool) belong to it.
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url="http://testserver.local"
+        )
+
+    async def client_for(self, user_id: int, *, csrf: bool = True) -> httpx.AsyncClient:
+        """A browser signed in as this user; with ``csrf`` it sends the CSRF header on every
+        request, as the pages' htmx setup does."""
+        raw = await create_session(self.db, user_id, absolute=timedelta(hours=1))
+        client = self.anonymous()
+        cookie = "test-csrf-cookie-value"
+        client.cookies.set(SESSION_COOKIE, raw, domain="testserver.local")
+        client.cookies.set(CSRF_COOKIE, cookie, domain="testserver.local")
+        if csrf:
+            client.headers[CSRF_HEADER] = csrf_token_for(self.settings.secret_key, cookie)
+        return client
+
+    async def signed_in(
+        self, role: str, venue_ids: Sequence[int] = (), *, csrf: bool = True
+    ) -> httpx.AsyncClient:
+        return await self.client_for(await self.user(role, venue_ids), csrf=csrf)
+
+
+@pytest.fixture
+async def people(
+    running_app: Litestar, db: asyncpg.Connection, settings: Settings, password_hash: str
+) -> People:
+    return People(running_app, db, settings, password_hash)
+
+
+@pytest.fixture
+async def client(people: People) -> AsyncIterator[httpx.AsyncClient]:
+    """A licensing officer's browser (session cookie, CSRF header set): reads and writes."""
+    async with await people.signed_in("officer") as c:
+        yield c
+
+
+@pytest.fixture
+async def anon_client(people: People) -> AsyncIterator[httpx.AsyncClient]:
+    """Nobody signed in."""
+    async with people.anonymous() as c:
         yield c
 
 
@@ -166,7 +270,9 @@ def live_server(app: Litestar) -> Iterator[LiveServer]:
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per run: Playwright's sync API keeps an event loop running in the main
+# thread while it is open, and pytest-asyncio cannot run the async tests of later modules then.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's Chromium through Playwright; skipped (or failed with NTE_REQUIRE_BROWSER=1) when absent."""
     if not CHROMIUM.exists():

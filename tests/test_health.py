@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -9,20 +10,20 @@ from nte.app import create_app
 from nte.settings import Settings
 
 
-async def test_healthz_says_ok(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/healthz")
+async def test_healthz_says_ok(anon_client: httpx.AsyncClient) -> None:
+    response = await anon_client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
 
 
-async def test_readyz_is_ready_while_postgres_answers(client: AsyncTestClient[Litestar]) -> None:
-    response = await client.get("/readyz")
+async def test_readyz_is_ready_while_postgres_answers(anon_client: httpx.AsyncClient) -> None:
+    response = await anon_client.get("/readyz")
     assert response.status_code == 200
 
 
 async def test_readyz_is_unavailable_when_postgres_does_not_answer(settings: Settings) -> None:
     # Port 1 on loopback: nothing listens there, so every connection attempt is refused.
     app = create_app(settings, "postgresql://nte@127.0.0.1:1/nte")
-    async with AsyncTestClient(app=app) as client:
-        assert (await client.get("/readyz")).status_code == 503
-        assert (await client.get("/healthz")).status_code == 200
+    async with AsyncTestClient(app=app) as anon_client:
+        assert (await anon_client.get("/readyz")).status_code == 503
+        assert (await anon_client.get("/healthz")).status_code == 200

@@ -1,0 +1,131 @@
+"""Administration pages: accounts (invite, disable, roles, venue scopes, tokens) and dev mail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from nte.accounts import get_user, invite_user, list_users, update_user
+from nte.auth.guards import ADMIN, roles, signed_in
+from nte.auth.identity import ALL_ROLES
+from nte.db import Connection, RequestConnection
+from nte.errors import InvalidInput
+from nte.mail import list_dev_mail
+
+__all__ = ["AdminPages"]
+
+
+async def _venue_choices(conn: Connection) -> list[Any]:
+    return list(await conn.fetch("SELECT id, name, postcode FROM venues ORDER BY lower(name), id"))
+
+
+def _venue_ids(values: list[str]) -> list[int]:
+    try:
+        return [int(v) for v in values if v]
+    except ValueError:
+        raise InvalidInput({"venues": "must be chosen from the list"}) from None
+
+
+class AdminPages(Controller):
+    path = "/admin"
+    guards = [signed_in, roles(*ADMIN)]
+    include_in_schema = False
+
+    @get("/users")
+    async def users(self, conn: RequestConnection, state: State) -> Template:
+        return await _users_page(conn, state, errors={}, values={})
+
+    @post("/users")
+    async def invite(
+        self, request: Request[Any, Any, Any], conn: RequestConnection, state: State
+    ) -> Response[Any]:
+        form = await request.form()
+        values = {"email": str(form.get("email", "")), "display_name": str(form.get("display_name", "")),
+                  "role": str(form.get("role", "")), "venues": form.getall("venues", [])}
+        try:
+            if values["role"] not in ALL_ROLES:
+                raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
+            async with conn.transaction():
+                await invite_user(
+                    conn, state.settings, email=values["email"], role=values["role"],  # type: ignore[arg-type]
+                    display_name=values["display_name"], venue_ids=_venue_ids(values["venues"]),
+                )
+        except InvalidInput as exc:
+            return await _users_page(conn, state, errors=exc.errors, values=values, status=422)
+        return Redirect("/admin/users?invited=1")
+
+    @get("/users/{user_id:int}")
+    async def user(self, conn: RequestConnection, user_id: FromPath[int]) -> Template:
+        return await _user_page(conn, user_id, errors={})
+
+    @post("/users/{user_id:int}")
+    async def update(
+        self, request: Request[Any, Any, Any], conn: RequestConnection, user_id: FromPath[int]
+    ) -> Response[Any]:
+        if await get_user(conn, user_id) is None:
+            raise NotFoundException("No such account")
+        form = await request.form()
+        role = str(form.get("role", ""))
+        try:
+            if role not in ALL_ROLES:
+                raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
+            async with conn.transaction():
+                await update_user(
+                    conn, user_id, role=role,  # type: ignore[arg-type]
+                    venue_ids=_venue_ids(form.getall("venues", [])),
+                    disabled=form.get("disabled") == "on",
+                )
+        except InvalidInput as exc:
+            return await _user_page(conn, user_id, errors=exc.errors, status=422)
+        return Redirect(f"/admin/users/{user_id}?saved=1")
+
+    @post("/tokens/{token_id:int}/revoke")
+    async def revoke_token(self, conn: RequestConnection, token_id: FromPath[int]) -> Redirect:
+        user_id = await conn.fetchval(
+            """UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+               WHERE id = $1 RETURNING user_id""",
+            token_id,
+        )
+        if user_id is None:
+            raise NotFoundException("No such token")
+        return Redirect(f"/admin/users/{user_id}")
+
+    @get("/mail")
+    async def mail(self, state: State) -> Template:
+        return Template(
+            template_name="admin/mail.html",
+            context={"mails": list_dev_mail(state.settings), "smtp": state.settings.smtp_host},
+        )
+
+
+async def _users_page(
+    conn: Connection, state: State, *, errors: dict[str, str], values: dict[str, Any], status: int = 200
+) -> Template:
+    return Template(
+        template_name="admin/users.html",
+        context={"users": await list_users(conn), "roles": ALL_ROLES, "errors": errors,
+                 "values": values, "venues": await _venue_choices(conn)},
+        status_code=status,
+    )
+
+
+async def _user_page(conn: Connection, user_id: int, *, errors: dict[str, str], status: int = 200) -> Template:
+    user = await get_user(conn, user_id)
+    if user is None:
+        raise NotFoundException("No such account")
+    tokens = await conn.fetch(
+        """SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens
+           WHERE user_id = $1 ORDER BY created_at DESC""",
+        user_id,
+    )
+    return Template(
+        template_name="admin/user.html",
+        context={"user": user, "roles": ALL_ROLES, "errors": errors, "tokens": tokens,
+                 "venues": await _venue_choices(conn)},
+        status_code=status,
+    )

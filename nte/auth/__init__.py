@@ -1,0 +1,1 @@
+"""Who is asking, and may they: passwords, sessions, tokens, CSRF, throttling, guards."""

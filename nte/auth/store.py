@@ -1,0 +1,98 @@
+"""SQL for sessions and API tokens: create, look up (with timeouts), end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asyncpg
+
+from nte.auth.identity import Identity
+from nte.auth.secrets import new_token, token_hash
+
+__all__ = [
+    "create_api_token",
+    "create_session",
+    "end_session",
+    "identity_for_session",
+    "identity_for_token",
+]
+
+_IDENTITY = """
+    u.id AS user_id, u.email, u.display_name, u.role,
+    coalesce((SELECT array_agg(uv.venue_id) FROM user_venues uv WHERE uv.user_id = u.id), '{}')
+        AS venue_ids
+"""
+
+
+def _identity(row: asyncpg.Record, via: str) -> Identity:
+    return Identity(
+        user_id=row["user_id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        role=row["role"],
+        venue_ids=frozenset(row["venue_ids"]),
+        via=via,  # type: ignore[arg-type]
+    )
+
+
+async def create_session(
+    conn: asyncpg.Connection, user_id: int, *, absolute: timedelta, replaces: str | None = None
+) -> str:
+    """A new session id for this user; the one presented before login (if any) ends, so a
+    session id planted before login is worthless after it (no fixation)."""
+    if replaces:
+        await end_session(conn, replaces)
+    raw, digest = new_token()
+    await conn.execute(
+        "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3)",
+        digest, user_id, absolute,
+    )
+    return raw
+
+
+async def end_session(conn: asyncpg.Connection, raw: str) -> None:
+    await conn.execute("DELETE FROM sessions WHERE token_hash = $1", token_hash(raw))
+
+
+async def identity_for_session(
+    conn: asyncpg.Connection, raw: str, *, idle: timedelta
+) -> Identity | None:
+    """The session's user while it is neither idle too long nor past its absolute end."""
+    row = await conn.fetchrow(
+        f"""
+        WITH s AS (
+            UPDATE sessions SET last_seen_at = now()
+            WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - $2::interval
+            RETURNING user_id
+        )
+        SELECT {_IDENTITY} FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled
+        """,
+        token_hash(raw), idle,
+    )
+    return _identity(row, "session") if row else None
+
+
+async def create_api_token(conn: asyncpg.Connection, user_id: int, label: str = "") -> str:
+    raw, digest = new_token()
+    await conn.execute(
+        "INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3)",
+        user_id, digest, label,
+    )
+    return f"nte_{raw}"
+
+
+async def identity_for_token(conn: asyncpg.Connection, raw: str) -> Identity | None:
+    if not raw.startswith("nte_"):
+        return None
+    row = await conn.fetchrow(
+        f"""
+        WITH t AS (
+            UPDATE api_tokens SET last_used_at = now()
+            WHERE token_hash = $1 AND revoked_at IS NULL
+            RETURNING user_id
+        )
+        SELECT {_IDENTITY} FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled
+        """,
+        token_hash(raw[4:]),
+    )
+    return _identity(row, "token") if row else None

@@ -1,0 +1,1 @@
+"""Static assets served under /static: the stylesheet, vendored htmx, the API reference viewer."""
