@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
@@ -23,7 +23,7 @@ from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
 from nte.admin import AdminPages
 from nte.auth.api import AuthController
-from nte.auth.guards import STAFF
+from nte.auth.guards import STAFF, signed_in
 from nte.auth.middleware import auth_middleware
 from nte.auth.pages import LoginPages
 from nte.health import healthz, readyz
@@ -94,6 +94,8 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
             version=__version__,
             description="Compliance tracker for licensed venues. " + ATTRIBUTION,
             path="/schema",
+            # The API's reference is for people who may use the API: signed in, any role.
+            openapi_router=Router(path="/schema", route_handlers=[], guards=[signed_in]),
             render_plugins=[
                 ScalarRenderPlugin(
                     js_url="/static/scalar-standalone.js",

