@@ -1,0 +1,71 @@
+"""In a real Chromium on a tablet: a venue manager signs in and sees their own venues only."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from nte.accounts import create_user
+from nte.db import connect
+from tests.conftest import run_async
+from venues.demo import load_demo
+
+pytestmark = pytest.mark.browser
+
+MANAGER = ("manager@browser.test", "two venues and a long password")
+
+
+@pytest.fixture
+def managed(dsn: str) -> dict[str, Any]:
+    """The demo borough and a manager of two of its venues; names of theirs and of others."""
+
+    async def arrange() -> dict[str, Any]:
+        conn = await connect(dsn)
+        try:
+            await load_demo(conn, progress=False)
+            rows = await conn.fetch("SELECT id, name FROM venues ORDER BY id")
+            own = [rows[3], rows[40]]
+            await create_user(conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1],
+                              venue_ids=[r["id"] for r in own])
+            # Another venue whose name shares nothing with theirs, so a search is unambiguous.
+            other = next(r for r in rows if r not in own and not any(
+                r["name"].lower() in o["name"].lower() or o["name"].lower() in r["name"].lower()
+                for o in own))
+            return {"own": [r["name"] for r in own], "own_ids": [r["id"] for r in own],
+                    "other_id": other["id"], "other_name": other["name"]}
+        finally:
+            await conn.close()
+
+    return run_async(arrange())
+
+
+def test_a_venue_manager_signs_in_on_a_tablet_and_sees_only_their_venues(
+    browser: Any, live_server: Any, managed: dict[str, Any]
+) -> None:
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    page.goto(live_server.url + "/venues")
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#email", MANAGER[0])
+    page.fill("#password", MANAGER[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/venues$"))
+
+    cards = page.locator(".cards .card-title")
+    assert sorted(cards.all_inner_texts()) == sorted(managed["own"])
+    assert page.locator(".count").inner_text().startswith("2 venues")
+    assert page.get_by_role("link", name="Add a venue").count() == 0, "managers do not add venues"
+
+    # Searching for someone else's venue finds nothing; asking for it by address is a 404.
+    page.fill("#q", managed["other_name"])
+    page.wait_for_function("document.querySelector('.count').textContent.startsWith('0 venues')")
+    response = page.goto(f"{live_server.url}/venues/{managed['other_id']}")
+    assert response is not None and response.status == 404
+
+    response = page.goto(f"{live_server.url}/venues/{managed['own_ids'][0]}")
+    assert response is not None and response.status == 200
+    assert page.get_by_role("heading", level=1).inner_text() == managed["own"][0]
+    assert page.locator("#history").count() == 0
+    context.close()
