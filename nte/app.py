@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from importlib import resources
+import logging
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Router
@@ -29,12 +31,27 @@ from nte.auth.pages import LoginPages
 from nte.health import healthz, readyz
 from nte.request_log import request_log_middleware
 from nte.settings import Settings
+from inspections.flags.api import FlagController
+from inspections.flags.pages import FlagPages
+from inspections.flags.sweep import run_checks
+from nte.scheduler import Scheduler
 from venues.api import ConditionController, VenueController
 from venues.pages import VenuePages
+from venues.angela.api import AngelaController
+from venues.angela.pages import AngelaPages
+from venues.incidents.api import IncidentController
+from venues.incidents.pages import IncidentPages
+from venues.test_purchases.api import TestPurchaseController
+from venues.test_purchases.pages import TestPurchasePages
+from venues.staff.api import StaffController
+from venues.staff.pages import StaffPages
+from venues.returns.api import ReturnController, VenueReturnController
+from venues.returns.pages import ReturnPages
 
 __all__ = ["ATTRIBUTION", "create_app"]
 
 LONDON = ZoneInfo("Europe/London")
+log = logging.getLogger("nte.app")
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 
@@ -53,16 +70,35 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env.filters["london"] = lambda value: value.astimezone(LONDON).strftime("%-d %b %Y %H:%M")
 
 
+async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
+    async with pool.acquire() as conn:
+        result = await run_checks(conn, settings, trigger=trigger)
+    log.info(
+        "checks (%s): %d opened, %d resolved in %.2fs",
+        trigger, result.opened, result.resolved, result.seconds,
+    )
+
+
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
     """The app for one process; ``dsn`` is the database it serves (already migrated)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        app.state.pool = await create_pool(dsn, max_size=pool_size)
+        app.state.pool = pool = await create_pool(dsn, max_size=pool_size)
+        scheduler = None
+        if settings.scheduler:
+            scheduler = Scheduler(
+                pool,
+                lambda trigger: _checks(pool, settings, trigger),
+                debounce_seconds=settings.checks_debounce_seconds,
+            )
+            await scheduler.start(dsn)
         try:
             yield
         finally:
-            await app.state.pool.close()
+            if scheduler is not None:
+                await scheduler.stop()
+            await pool.close()
 
     return Litestar(
         route_handlers=[
@@ -74,6 +110,19 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
             VenueController,
             ConditionController,
             VenuePages,
+            AngelaController,
+            AngelaPages,
+            IncidentController,
+            IncidentPages,
+            TestPurchaseController,
+            TestPurchasePages,
+            StaffController,
+            StaffPages,
+            VenueReturnController,
+            ReturnController,
+            ReturnPages,
+            FlagController,
+            FlagPages,
             create_static_files_router(
                 path="/static", directories=[_package_dir("nte.static")], name="static"
             ),

@@ -128,6 +128,25 @@ def cmd_import_fhrs(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_import_police(settings: Settings, args: argparse.Namespace) -> None:
+    from venues.police.importer import PoliceFileError, check_header, import_police
+
+    paths: list[Path] = args.files
+    try:
+        for path in paths:  # every file before any database work: one wrong file, no import
+            if not path.is_file():
+                raise UsageError(f"no such file: {path}; nothing was imported")
+            check_header(path)
+        dsn = database_url(settings)
+        asyncio.run(migrate(dsn))
+        summary = asyncio.run(
+            _with_connection(dsn, lambda conn: import_police(conn, paths), "nte import police")
+        )
+    except PoliceFileError as exc:
+        raise UsageError(f"{exc}; nothing was imported") from None
+    print("\n".join(summary.report()))
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -196,6 +215,23 @@ def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
     print(token)
 
 
+def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
+    from inspections.flags.sweep import run_checks
+
+    dsn = database_url(settings)
+    asyncio.run(migrate(dsn))
+    result = asyncio.run(
+        _with_connection(dsn, lambda c: run_checks(c, settings, trigger="manual"), "nte checks run")
+    )
+    for rule, r in result.by_rule.items():
+        if r.opened or r.resolved:
+            print(f"  {rule:<28} {r.opened} opened, {r.resolved} resolved")
+    print(
+        f"checks: {result.opened} flags opened, {result.resolved} resolved, "
+        f"{result.updated} updated in {result.seconds:.2f}s"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -229,11 +265,40 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--label", help="what the token is for")
     token.set_defaults(func=cmd_tokens_create)
 
+    checks = sub.add_parser("checks", help="the scheduled checks").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    checks.add_parser("run", help="run every check now; prints flags opened and resolved") \
+        .set_defaults(func=cmd_checks_run)
+
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)
     fhrs = imp_sub.add_parser("fhrs", help="venues from an FSA FHRS XML export")
     fhrs.add_argument("file", type=Path)
     fhrs.set_defaults(func=cmd_import_fhrs)
+    police = imp_sub.add_parser("police", help="data.police.uk street CSV files, upsert by id")
+    police.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    police.set_defaults(func=cmd_import_police)
+
+    # Benchmarks: each loads its implementation only when it runs.
+    def bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
+        from venues.police.benchmark import BenchmarkError, run
+
+        if args.rows < 1:
+            raise UsageError("--rows must be at least 1")
+        try:
+            print("\n".join(run(database_url(settings), args.rows).report()))
+        except BenchmarkError as exc:
+            raise UsageError(str(exc)) from None
+
+    bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
+        dest="benchmark", required=True, parser_class=_Parser
+    )
+    bench_police = bench.add_parser(
+        "import-police", help="`import police` against a plain COPY, in a scratch database"
+    )
+    bench_police.add_argument("--rows", type=int, default=1_000_000)
+    bench_police.set_defaults(func=bench_import_police)
     return parser
 
 

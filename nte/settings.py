@@ -16,6 +16,13 @@ class SettingsError(ValueError):
     """A setting in the environment cannot be used; the message names it."""
 
 
+# DOMAIN.md's default validity of each training course, in months.
+TRAINING_MONTHS: dict[str, int] = {
+    "wave": 12, "ask_for_angela": 12, "age_verification": 12, "drink_spiking": 12, "act": 12,
+    "conflict_management": 36, "first_aid": 36, "safeguarding": 24,
+}
+
+
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Everything the service can be told from outside. Defaults run locally."""
 
@@ -33,6 +40,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Run the scheduled checks in this process (``NTE_SCHEDULER=on|off``)."""
     return_due_days: int = 14
     """Monthly return due this many days after the month ends (DOMAIN.md)."""
+    angela_retest_days: int = 28
+    """A failed Ask-for-Angela test needs a re-test within this many days (DOMAIN.md)."""
     session_idle_hours: int = 8
     """A session unused this long ends (an officer's night shift)."""
     session_max_hours: int = 24
@@ -42,6 +51,22 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures_per_client: int = 20
     """Failed logins from one client address within the window before it is refused."""
     login_window_minutes: int = 15
+    training_months: dict[str, int] = msgspec.field(
+        default_factory=lambda: dict(TRAINING_MONTHS)
+    )
+    """Months each training course stays valid, by course (``NTE_TRAINING_<COURSE>_MONTHS``)."""
+    # Scheduled checks (DOMAIN.md's default rules); every threshold is a setting.
+    underage_lookback_months: int = 12
+    """A failed test purchase or underage sale counts for this long."""
+    violence_cluster_count: int = 3
+    """This many violent incidents at a venue within the window make a cluster."""
+    violence_window_days: int = 28
+    training_coverage_percent: int = 80
+    """Front-of-house staff with valid WAVE and Ask-for-Angela training, below which a flag opens."""
+    sia_warning_days: int = 60
+    """An SIA licence expiring within this many days is flagged."""
+    checks_debounce_seconds: int = 5
+    """How long the checks wait after a change before running, so a burst costs one run."""
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -80,9 +105,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (
-        "return_due_days", "session_idle_hours", "session_max_hours", "login_max_failures",
-        "login_max_failures_per_client", "login_window_minutes",
+        "return_due_days", "angela_retest_days", "session_idle_hours", "session_max_hours",
+        "login_max_failures",
+        "login_max_failures_per_client", "login_window_minutes", "underage_lookback_months",
+        "violence_cluster_count", "violence_window_days", "training_coverage_percent",
+        "sia_warning_days", "checks_debounce_seconds",
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)
+    months = dict(TRAINING_MONTHS)
+    for course in TRAINING_MONTHS:
+        name = f"NTE_TRAINING_{course.upper()}_MONTHS"
+        if raw := env.get(name):
+            months[course] = _int(name, raw)
+            if not 1 <= months[course] <= 120:
+                raise SettingsError(f"{name} must be between 1 and 120 months, not {raw!r}")
+    fields["training_months"] = months
     return Settings(**fields)  # type: ignore[arg-type]

@@ -21,7 +21,8 @@ from nte.auth.store import create_api_token
 from tests.conftest import People
 
 # Path parameters that name a record belonging to a venue: the routes must be venue-scoped.
-VENUE_RECORDS = {"venue_id", "condition_id"}
+VENUE_RECORDS = {"venue_id", "condition_id", "flag_id", "return_id", "staff_id", "training_id",
+                 "incident_id"}
 # Path parameters that name something that is not a venue's (admin-only records, links).
 NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path"}
 IDENTITIES = ("anonymous", "admin", "officer", "partner", "manager_own", "manager_other")
@@ -73,6 +74,46 @@ class World:
             return str(await self.db.fetchval(
                 "INSERT INTO conditions (venue_id, kind, objective, text) "
                 "VALUES ($1, 'cctv', 'crime_disorder', 'CCTV kept 31 days') RETURNING id",
+                self.venue_a,
+            ))
+        if name == "return_id":  # a month of its own each time: one return per venue per month
+            return str(await self.db.fetchval(
+                "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
+                "angela_activations, door_staff_hours, cctv_checks) "
+                "SELECT $1, date '2000-01-01' + make_interval(months => count(*)::int), 0, 0, 0, 0, 0 "
+                "FROM monthly_returns WHERE venue_id = $1 RETURNING id",
+                self.venue_a,
+            ))
+        if name in ("staff_id", "training_id"):  # a person with a course and its certificate
+            staff_id = await self.db.fetchval(
+                "INSERT INTO staff (venue_id, name, role) VALUES ($1, 'Sam Bar', 'bar') RETURNING id",
+                self.venue_a,
+            )
+            if name == "staff_id":
+                return str(staff_id)
+            training_id = await self.db.fetchval(
+                "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
+                "VALUES ($1, $2, 'wave', current_date, current_date + 365) RETURNING id",
+                self.venue_a, staff_id,
+            )
+            await self.db.execute(
+                "INSERT INTO training_certificates (venue_id, training_id, filename, content_type, "
+                "size, content) VALUES ($1, $2, 'wave.pdf', 'application/pdf', 8, '%PDF-1.4')",
+                self.venue_a, training_id,
+            )
+            return str(training_id)
+        if name == "incident_id":  # sensitive, so a wrong scope would leak what matters most
+            return str(await self.db.fetchval(
+                "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
+                "description, sensitive) VALUES ($1, now(), 'sexual_offence', 'high', 'police', "
+                "'Reported to door staff', true) RETURNING id",
+                self.venue_a,
+            ))
+        if name == "flag_id":  # fresh each time: resolving one closes it for good
+            return str(await self.db.fetchval(
+                "INSERT INTO flags (venue_id, rule, cause_key, severity, explanation) "
+                "VALUES ($1, 'violence_cluster', 'cluster@' || gen_random_uuid(), 'high', "
+                "'3 violent incidents in 28 days') RETURNING id",
                 self.venue_a,
             ))
         if name == "user_id":

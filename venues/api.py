@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.exceptions import NotFoundException
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
+from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from venues import queries
@@ -34,13 +35,19 @@ async def venue_or_404(conn: Connection, venue_id: int) -> Venue:
     return venue
 
 
+CONDITION_OWNER = "SELECT venue_id FROM conditions WHERE id = $1"
+
+
 class VenueController(Controller):
     path = "/api/v1/venues"
     tags = ["venues"]
+    # Scope before role: another venue's manager learns nothing, not even that it exists.
+    guards = [signed_in, venue_scope(), roles(*READERS)]
 
     @get("/", summary="List venues")
     async def list_venues(
         self,
+        request: Request[Any, Any, Any],
         conn: RequestConnection,
         q: Annotated[str | None, QueryParameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
         status: FromQuery[LicenceStatus | None] = None,
@@ -49,11 +56,12 @@ class VenueController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
-            conn, q=q, status=status, venue_type=venue_type, limit=limit, offset=offset
+            conn, q=q, status=status, venue_type=venue_type, limit=limit, offset=offset,
+            venue_ids=current_identity(request).venue_scope(),
         )
         return VenuePage(items=items, total=total, limit=limit, offset=offset)
 
-    @post("/", summary="Add a venue")
+    @post("/", summary="Add a venue", guards=[roles(*STAFF)])
     async def create_venue(self, conn: RequestConnection, data: JSONBody[VenueCreate]) -> Venue:
         return await queries.create_venue(conn, data)
 
@@ -61,19 +69,27 @@ class VenueController(Controller):
     async def get_venue(self, conn: RequestConnection, venue_id: FromPath[int]) -> Venue:
         return await venue_or_404(conn, venue_id)
 
-    @patch("/{venue_id:int}", summary="Change a venue or its licence")
-    async def update_venue(self, conn: RequestConnection, venue_id: FromPath[int], data: JSONBody[VenuePatch]) -> Venue:
+    @patch("/{venue_id:int}", summary="Change a venue or its licence", guards=[roles(*STAFF)])
+    async def update_venue(
+        self, conn: RequestConnection, venue_id: FromPath[int], data: JSONBody[VenuePatch]
+    ) -> Venue:
         venue = await queries.update_venue(conn, venue_id, data)
         if venue is None:
             raise NotFoundException(f"No venue with id {venue_id}")
         return venue
 
     @get("/{venue_id:int}/conditions", summary="The licence's conditions")
-    async def list_conditions(self, conn: RequestConnection, venue_id: FromPath[int]) -> list[Condition]:
+    async def list_conditions(
+        self, conn: RequestConnection, venue_id: FromPath[int]
+    ) -> list[Condition]:
         await venue_or_404(conn, venue_id)
         return await queries.list_conditions(conn, venue_id)
 
-    @post("/{venue_id:int}/conditions", summary="Add a condition to the licence")
+    @post(
+        "/{venue_id:int}/conditions",
+        summary="Add a condition to the licence",
+        guards=[roles(*STAFF)],
+    )
     async def create_condition(
         self, conn: RequestConnection, venue_id: FromPath[int], data: JSONBody[ConditionCreate]
     ) -> Condition:
@@ -87,7 +103,8 @@ async def editable_condition(conn: Connection, condition_id: int) -> Condition:
         raise NotFoundException(f"No condition with id {condition_id}")
     if condition.mandatory:
         raise InvalidInput(
-            {"condition_id": "is a mandatory condition set by law; it cannot be changed or removed"},
+            {"condition_id": "is a mandatory condition set by law; "
+                             "it cannot be changed or removed"},
             detail="Mandatory conditions cannot be changed or removed",
         )
     return condition
@@ -96,6 +113,7 @@ async def editable_condition(conn: Connection, condition_id: int) -> Condition:
 class ConditionController(Controller):
     path = "/api/v1/conditions"
     tags = ["conditions"]
+    guards = [signed_in, venue_scope("condition_id", CONDITION_OWNER), roles(*STAFF)]
 
     @patch("/{condition_id:int}", summary="Change a condition")
     async def update_condition(

@@ -16,6 +16,7 @@ import msgspec
 from nte.db import Connection
 from venues.fhrs import FhrsSummary, import_fhrs
 from venues.queries import ensure_mandatory_conditions
+from venues.returns import demo as returns_demo
 
 __all__ = ["DEMO_FHRS_FILE", "DemoSummary", "load_demo"]
 
@@ -150,4 +151,6 @@ async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress
             generated += 1
             added += len(conditions)
         added += await ensure_mandatory_conditions(conn)
+        if generated:  # only alongside licences made in this run, so a rerun adds nothing
+            await returns_demo.generate(conn, rng)
     return DemoSummary(fhrs=fhrs, licences_generated=generated, conditions_added=added)

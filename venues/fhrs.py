@@ -39,9 +39,10 @@ class FhrsSummary(msgspec.Struct):
     """Establishments of other business types (restaurants, shops...)."""
 
 
+# Members' and sports clubs: "Working Mens Club", "Working Men's Club", "Village Club"...
 _MEMBERS_CLUB = re.compile(
-    r"\b(working\s*men|social|sports|cricket|football|rugby|golf|bowls|squash|snooker|"
-    r"tennis|hockey|scout|village club|legion|gym)\b",
+    r"\b(working\s*men'?s?|club|social|sports|cricket|football|rugby|golf|bowls|squash|"
+    r"snooker|tennis|hockey|scouts?|legion|gym)\b",
     re.IGNORECASE,
 )
 
@@ -50,16 +51,18 @@ def guess_venue_type(name: str) -> str:
     """FHRS lumps pubs, bars and nightclubs together; the name is the best first guess."""
     if re.search(r"night\s*club", name, re.IGNORECASE):
         return "nightclub"
-    if _MEMBERS_CLUB.search(name):
-        return "other"
+    # Before the clubs: a "Sports Bar" is a bar.
     if re.search(r"\bbar\b", name, re.IGNORECASE):
         return "bar"
+    if _MEMBERS_CLUB.search(name):
+        return "other"
     return "pub"
 
 
 def _text(element: ET.Element, tag: str) -> str:
+    """The element's text with runs of whitespace made single ("Clothworkers  Arms")."""
     found = element.find(tag)
-    return (found.text or "").strip() if found is not None else ""
+    return " ".join((found.text or "").split()) if found is not None else ""
 
 
 def _coordinate(element: ET.Element, tag: str, fhrs_id: int) -> float | None:
@@ -76,6 +79,8 @@ def read_fhrs(path: Path) -> tuple[list[FhrsVenue], int]:
     """Parse the whole file first, so a broken one imports nothing; return (venues, skipped)."""
     venues: list[FhrsVenue] = []
     skipped = 0
+    listed = 0
+    promised: int | None = None
     root_seen = False
     try:
         for event, element in ET.iterparse(path, events=("start", "end")):
@@ -88,8 +93,12 @@ def read_fhrs(path: Path) -> tuple[list[FhrsVenue], int]:
                             "not <FHRSEstablishment>"
                         )
                 continue
+            if element.tag == "ItemCount" and (element.text or "").strip().isdigit():
+                promised = int((element.text or "").strip())
+                continue
             if element.tag != "EstablishmentDetail":
                 continue
+            listed += 1
             raw_id = _text(element, "FHRSID")
             if not raw_id.isdigit():
                 raise FhrsError(f"an establishment has no valid FHRSID ({raw_id!r})")
@@ -124,6 +133,11 @@ def read_fhrs(path: Path) -> tuple[list[FhrsVenue], int]:
         raise FhrsError(f"cannot read {path}: {exc.strerror}") from None
     if not root_seen:
         raise FhrsError("the file is empty")
+    # A cut file that something later closed again still parses: the header gives it away.
+    if promised is not None and promised != listed:
+        raise FhrsError(
+            f"the header promises {promised} establishments but the file lists {listed}"
+        )
     # An export lists each establishment once; should one repeat, the last entry wins.
     unique = {v.fhrs_id: v for v in venues}
     return list(unique.values()), skipped

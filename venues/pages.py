@@ -1,4 +1,4 @@
-"""HTML pages for venues and conditions; the same queries as the API, forms re-render with reasons."""
+"""HTML pages for venues and conditions: the API's queries; forms re-render with reasons."""
 
 from __future__ import annotations
 
@@ -6,16 +6,18 @@ import math
 from typing import Annotated, Any
 
 import asyncpg
-from litestar import Controller, Request, get, post
-from litestar.params import Parameter
+from litestar import Controller, MediaType, Request, get, post
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from nte.db import Connection, RequestConnection
+from nte.audit import venue_history
+from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
+from nte.db import RequestConnection
 from nte.errors import invalid_params_from
-from nte.forms import FormInvalid, form_to_struct
+from nte.forms import NOT_IN_FORMAT, FormInvalid, form_to_struct
 from venues import queries
-from venues.api import editable_condition, venue_or_404
+from venues.api import CONDITION_OWNER, editable_condition, venue_or_404
 from venues.schemas import (
     ACTIVITIES,
     CONDITION_KINDS,
@@ -61,16 +63,39 @@ async def _venue_form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
     for day in WEEKDAYS:
         opens, closes = form.get(f"open_{day}", ""), form.get(f"close_{day}", "")
         if opens or closes:
-            hours[day] = {"open": opens, "close": closes}
+            # A blank half is left out, so the error says it is required (not "bad format").
+            hours[day] = {k: v for k, v in (("open", opens), ("close", closes)) if v}
     data["licensed_hours"] = hours
     return data
+
+
+def _venue_form_errors(errors: dict[str, str]) -> dict[str, str]:
+    # A time box that is not a time says what a time looks like; msgspec can only show its regex.
+    return {
+        name: "must be a time such as 23:30"
+        if name.startswith("licensed_hours.") and reason == NOT_IN_FORMAT
+        else reason
+        for name, reason in errors.items()
+    }
+
+
+def _form_page(template_name: str, context: dict[str, Any]) -> Template:
+    """A form sent back with its reasons; HTML, though the handler may also redirect."""
+    return Template(
+        template_name=template_name,
+        context={**context, **CHOICES},
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        media_type=MediaType.HTML,
+    )
 
 
 def _form_values(venue: Venue | None) -> dict[str, Any]:
     if venue is None:
         return {"venue_type": "pub", "status": "active", "licensable_activities": [], "hours": {}}
     values = {f: getattr(venue, f) for f in venue.__struct_fields__}
-    values["hours"] = {d: {"open": h.open, "close": h.close} for d, h in venue.licensed_hours.items()}
+    values["hours"] = {
+        d: {"open": h.open, "close": h.close} for d, h in venue.licensed_hours.items()
+    }
     return values
 
 
@@ -81,15 +106,27 @@ def _values_from_submission(data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _save_or_errors(coro: Any) -> Any:
-    """Run a write in a savepoint so a refused write leaves the request's transaction usable."""
+    """Turn a write the database refused (a duplicate licence number) into form errors.
+
+    The caller runs it in a savepoint, so the refusal leaves the request's transaction usable.
+    """
     try:
         return await coro
     except asyncpg.PostgresError as exc:
-        raise FormInvalid(invalid_params_from(exc) or {"form": "could not be saved"}) from None
+        errors = invalid_params_from(exc)
+        if not errors:
+            raise  # not the form's fault: the error page, not a misleading form message
+        raise FormInvalid(errors) from None
 
 
 class VenuePages(Controller):
     include_in_schema = False
+    guards = [
+        signed_in,
+        venue_scope(),
+        venue_scope("condition_id", CONDITION_OWNER),
+        roles(*READERS),
+    ]
 
     @get("/")
     async def home(self) -> Redirect:
@@ -106,7 +143,8 @@ class VenuePages(Controller):
     ) -> Template:
         status = status if status in STATUSES else None
         venues, total = await queries.list_venues(
-            conn, q=q, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+            conn, q=q, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            venue_ids=current_identity(request).venue_scope(),
         )
         context = {
             "venues": venues,
@@ -117,18 +155,28 @@ class VenuePages(Controller):
             "pages": max(1, math.ceil(total / PAGE_SIZE)),
             **CHOICES,
         }
-        # htmx live search swaps only the results, keeping the keyboard in the search box.
-        name = "venues/_results.html" if request.headers.get("hx-request") else "venues/list.html"
-        return Template(template_name=name, context=context)
+        # htmx live search swaps only the results, keeping the keyboard in the search box. A
+        # history restore (back button, cache miss) is an htmx request too, but replaces the
+        # whole body, so it gets the whole page.
+        fragment = request.headers.get("hx-request") == "true" and (
+            request.headers.get("hx-history-restore-request") != "true"
+        )
+        name = "venues/_results.html" if fragment else "venues/list.html"
+        # One address, two bodies: caches must not hand the fragment to a plain navigation.
+        return Template(
+            template_name=name,
+            context=context,
+            headers={"Vary": "HX-Request, HX-History-Restore-Request"},
+        )
 
-    @get("/venues/new")
+    @get("/venues/new", guards=[roles(*STAFF)])
     async def new_venue(self) -> Template:
         return Template(
             template_name="venues/form.html",
             context={"venue": None, "values": _form_values(None), "errors": {}, **CHOICES},
         )
 
-    @post("/venues")
+    @post("/venues", guards=[roles(*STAFF)])
     async def create_venue(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Any:
         data = await _venue_form_data(request)
         try:
@@ -136,24 +184,28 @@ class VenuePages(Controller):
             async with conn.transaction():
                 venue = await _save_or_errors(queries.create_venue(conn, payload))
         except FormInvalid as exc:
-            return Template(
-                template_name="venues/form.html",
-                context={"venue": None, "values": _values_from_submission(data),
-                         "errors": exc.errors, **CHOICES},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return _form_page(
+                "venues/form.html",
+                {"venue": None, "values": _values_from_submission(data),
+                 "errors": _venue_form_errors(exc.errors)},
             )
         return Redirect(f"/venues/{venue.id}")
 
     @get("/venues/{venue_id:int}")
-    async def venue_page(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
+    async def venue_page(
+        self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
+    ) -> Template:
         venue = await venue_or_404(conn, venue_id)
         conditions = await queries.list_conditions(conn, venue_id)
+        # The change history is evidence for officers; it names people, so not for everyone.
+        staff = current_identity(request).role in STAFF
+        history = await venue_history(conn, venue_id) if staff else None
         return Template(
             template_name="venues/detail.html",
-            context={"venue": venue, "conditions": conditions, **CHOICES},
+            context={"venue": venue, "conditions": conditions, "history": history, **CHOICES},
         )
 
-    @get("/venues/{venue_id:int}/edit")
+    @get("/venues/{venue_id:int}/edit", guards=[roles(*STAFF)])
     async def edit_venue(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
         venue = await venue_or_404(conn, venue_id)
         return Template(
@@ -161,7 +213,7 @@ class VenuePages(Controller):
             context={"venue": venue, "values": _form_values(venue), "errors": {}, **CHOICES},
         )
 
-    @post("/venues/{venue_id:int}/edit")
+    @post("/venues/{venue_id:int}/edit", guards=[roles(*STAFF)])
     async def update_venue(
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Any:
@@ -172,15 +224,14 @@ class VenuePages(Controller):
             async with conn.transaction():
                 await _save_or_errors(queries.update_venue(conn, venue_id, patch))
         except FormInvalid as exc:
-            return Template(
-                template_name="venues/form.html",
-                context={"venue": venue, "values": _values_from_submission(data),
-                         "errors": exc.errors, **CHOICES},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return _form_page(
+                "venues/form.html",
+                {"venue": venue, "values": _values_from_submission(data),
+                 "errors": _venue_form_errors(exc.errors)},
             )
         return Redirect(f"/venues/{venue_id}")
 
-    @get("/venues/{venue_id:int}/conditions/new")
+    @get("/venues/{venue_id:int}/conditions/new", guards=[roles(*STAFF)])
     async def new_condition(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
         venue = await venue_or_404(conn, venue_id)
         return Template(
@@ -189,7 +240,7 @@ class VenuePages(Controller):
                      "errors": {}, **CHOICES},
         )
 
-    @post("/venues/{venue_id:int}/conditions")
+    @post("/venues/{venue_id:int}/conditions", guards=[roles(*STAFF)])
     async def create_condition(
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Any:
@@ -200,16 +251,16 @@ class VenuePages(Controller):
             async with conn.transaction():
                 await _save_or_errors(queries.create_condition(conn, venue_id, payload))
         except FormInvalid as exc:
-            return Template(
-                template_name="venues/condition_form.html",
-                context={"venue": venue, "condition": None, "values": data,
-                         "errors": exc.errors, **CHOICES},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return _form_page(
+                "venues/condition_form.html",
+                {"venue": venue, "condition": None, "values": data, "errors": exc.errors},
             )
         return Redirect(f"/venues/{venue_id}#conditions")
 
-    @get("/conditions/{condition_id:int}/edit")
-    async def edit_condition(self, conn: RequestConnection, condition_id: FromPath[int]) -> Template:
+    @get("/conditions/{condition_id:int}/edit", guards=[roles(*STAFF)])
+    async def edit_condition(
+        self, conn: RequestConnection, condition_id: FromPath[int]
+    ) -> Template:
         condition = await editable_condition(conn, condition_id)
         venue = await venue_or_404(conn, condition.venue_id)
         values = {"kind": condition.kind, "objective": condition.objective,
@@ -220,7 +271,7 @@ class VenuePages(Controller):
                      "errors": {}, **CHOICES},
         )
 
-    @post("/conditions/{condition_id:int}/edit")
+    @post("/conditions/{condition_id:int}/edit", guards=[roles(*STAFF)])
     async def update_condition(
         self, request: Request[Any, Any, Any], conn: RequestConnection, condition_id: FromPath[int]
     ) -> Any:
@@ -232,16 +283,16 @@ class VenuePages(Controller):
                 await _save_or_errors(queries.update_condition(conn, condition_id, patch))
         except FormInvalid as exc:
             venue = await venue_or_404(conn, condition.venue_id)
-            return Template(
-                template_name="venues/condition_form.html",
-                context={"venue": venue, "condition": condition, "values": data,
-                         "errors": exc.errors, **CHOICES},
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return _form_page(
+                "venues/condition_form.html",
+                {"venue": venue, "condition": condition, "values": data, "errors": exc.errors},
             )
         return Redirect(f"/venues/{condition.venue_id}#conditions")
 
-    @post("/conditions/{condition_id:int}/delete")
-    async def delete_condition(self, conn: RequestConnection, condition_id: FromPath[int]) -> Redirect:
+    @post("/conditions/{condition_id:int}/delete", guards=[roles(*STAFF)])
+    async def delete_condition(
+        self, conn: RequestConnection, condition_id: FromPath[int]
+    ) -> Redirect:
         condition = await editable_condition(conn, condition_id)
         await queries.delete_condition(conn, condition_id)
         return Redirect(f"/venues/{condition.venue_id}#conditions")

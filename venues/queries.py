@@ -1,4 +1,4 @@
-"""SQL for venues and conditions: small async functions over one connection, shared by API and pages."""
+"""SQL for venues and conditions: small async functions on one connection, for API and pages."""
 
 from __future__ import annotations
 
@@ -63,8 +63,9 @@ async def list_venues(
     venue_type: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    venue_ids: list[int] | None = None,
 ) -> tuple[list[Venue], int]:
-    """A page of venues by name, and how many match in all."""
+    """A page of venues by name, and how many match in all; ``venue_ids`` limits the scope."""
     rows = await conn.fetch(
         f"""
         SELECT {VENUE_COLUMNS}, count(*) OVER () AS total
@@ -73,6 +74,7 @@ async def list_venues(
                OR v.premises_licence_no ILIKE $1)
           AND ($2::text IS NULL OR v.status = $2)
           AND ($3::text IS NULL OR v.venue_type = $3)
+          AND ($6::bigint[] IS NULL OR v.id = ANY ($6))
         ORDER BY lower(v.name), v.id
         LIMIT $4 OFFSET $5
         """,
@@ -81,6 +83,7 @@ async def list_venues(
         venue_type,
         limit,
         offset,
+        venue_ids,
     )
     if rows:
         total = rows[0]["total"]
@@ -91,10 +94,12 @@ async def list_venues(
                WHERE ($1::text IS NULL OR v.name ILIKE $1 OR v.address ILIKE $1
                       OR v.postcode ILIKE $1 OR v.premises_licence_no ILIKE $1)
                  AND ($2::text IS NULL OR v.status = $2)
-                 AND ($3::text IS NULL OR v.venue_type = $3)""",
+                 AND ($3::text IS NULL OR v.venue_type = $3)
+                 AND ($4::bigint[] IS NULL OR v.id = ANY ($4))""",
             _like(q.strip()) if q and q.strip() else None,
             status,
             venue_type,
+            venue_ids,
         )
     return [_venue({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
 

@@ -22,6 +22,7 @@ __all__ = [
     "VenueCreate",
     "VenuePage",
     "VenuePatch",
+    "WeeklyHours",
 ]
 
 VenueType = Literal[
@@ -53,6 +54,7 @@ Text = Annotated[str, Meta(max_length=500)]
 Latitude = Annotated[float, Meta(ge=-90, le=90)]
 Longitude = Annotated[float, Meta(ge=-180, le=180)]
 Capacity = Annotated[int, Meta(ge=0, le=100_000)]
+LicenceNo = Annotated[str, Meta(min_length=1, max_length=40)]
 ConditionText = Annotated[str, Meta(min_length=1, max_length=4000, pattern=r"\S")]
 
 
@@ -64,6 +66,22 @@ class Hours(msgspec.Struct, forbid_unknown_fields=True):
 
 
 LicensedHours = dict[Weekday, Hours]
+
+
+class WeeklyHours(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """Licensed hours as a payload gives them; a day left out (or null) is closed.
+
+    A Struct rather than ``LicensedHours`` so that an error names the day
+    (``licensed_hours.fri.close``): msgspec cannot name the key of a bad dict value.
+    """
+
+    mon: Hours | None = None
+    tue: Hours | None = None
+    wed: Hours | None = None
+    thu: Hours | None = None
+    fri: Hours | None = None
+    sat: Hours | None = None
+    sun: Hours | None = None
 
 
 class Venue(msgspec.Struct):
@@ -104,11 +122,11 @@ class VenueCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     longitude: Longitude | None = None
     venue_type: VenueType = "pub"
     capacity: Capacity | None = None
-    premises_licence_no: Annotated[str, Meta(min_length=1, max_length=40)] | None = None
+    premises_licence_no: LicenceNo | None = None
     licence_holder: Text | None = None
     dps_name: Text | None = None
     licensable_activities: list[Activity] = msgspec.field(default_factory=list)
-    licensed_hours: LicensedHours = msgspec.field(default_factory=dict)
+    licensed_hours: WeeklyHours = msgspec.field(default_factory=WeeklyHours)
     status: LicenceStatus = "active"
     fhrs_id: Annotated[int, Meta(ge=1)] | None = None
 
@@ -119,17 +137,17 @@ class VenuePatch(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     name: Name | UnsetType = UNSET
     address: Text | UnsetType = UNSET
     postcode: Annotated[str, Meta(max_length=10)] | UnsetType = UNSET
-    latitude: Latitude | None | UnsetType = UNSET
-    longitude: Longitude | None | UnsetType = UNSET
+    latitude: Latitude | UnsetType | None = UNSET
+    longitude: Longitude | UnsetType | None = UNSET
     venue_type: VenueType | UnsetType = UNSET
-    capacity: Capacity | None | UnsetType = UNSET
-    premises_licence_no: Annotated[str, Meta(min_length=1, max_length=40)] | None | UnsetType = UNSET
-    licence_holder: Text | None | UnsetType = UNSET
-    dps_name: Text | None | UnsetType = UNSET
+    capacity: Capacity | UnsetType | None = UNSET
+    premises_licence_no: LicenceNo | UnsetType | None = UNSET
+    licence_holder: Text | UnsetType | None = UNSET
+    dps_name: Text | UnsetType | None = UNSET
     licensable_activities: list[Activity] | UnsetType = UNSET
-    licensed_hours: LicensedHours | UnsetType = UNSET
+    licensed_hours: WeeklyHours | UnsetType = UNSET
     status: LicenceStatus | UnsetType = UNSET
-    fhrs_id: Annotated[int, Meta(ge=1)] | None | UnsetType = UNSET
+    fhrs_id: Annotated[int, Meta(ge=1)] | UnsetType | None = UNSET
 
 
 class Condition(msgspec.Struct):
@@ -164,5 +182,6 @@ def given_fields(patch: msgspec.Struct) -> dict[str, Any]:
     for name in patch.__struct_fields__:
         value = getattr(patch, name)
         if value is not UNSET:
-            out[name] = msgspec.to_builtins(value) if isinstance(value, dict | list) else value
+            plain = isinstance(value, dict | list | msgspec.Struct)
+            out[name] = msgspec.to_builtins(value) if plain else value
     return out

@@ -1,0 +1,1 @@
+"""Flags: what the scheduled checks raise, with their evidence, explanation and lifecycle."""

@@ -1,0 +1,60 @@
+"""JSON API for flags: list (scoped to the caller's venues) and acknowledge/resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, get, patch
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from msgspec import Meta
+
+from inspections.flags.queries import Flag, FlagPage, change_flag, list_flags
+from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
+from nte.db import RequestConnection
+
+__all__ = ["FLAG_OWNER", "FlagController"]
+
+FLAG_OWNER = "SELECT venue_id FROM flags WHERE id = $1"
+
+
+class FlagChange(msgspec.Struct, forbid_unknown_fields=True):
+    action: Literal["acknowledge", "resolve"]
+    note: Annotated[str, Meta(max_length=2000)] = ""
+
+
+class FlagController(Controller):
+    path = "/api/v1/flags"
+    tags = ["flags"]
+    guards = [signed_in, venue_scope("flag_id", FLAG_OWNER), roles(*READERS)]
+
+    @get("/", summary="Flags raised by the scheduled checks, most severe and newest first")
+    async def list_flags(
+        self,
+        request: Request[Any, Any, Any],
+        conn: RequestConnection,
+        status: FromQuery[Literal["open", "acknowledged", "resolved", "current"] | None] = None,
+        rule: Annotated[str | None, QueryParameter(max_length=60)] = None,
+        venue_id: FromQuery[int | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    ) -> FlagPage:
+        items, total = await list_flags(
+            conn, status=status, rule=rule, venue_id=venue_id, limit=limit, offset=offset,
+            venue_ids=current_identity(request).venue_scope(),
+        )
+        return FlagPage(items=items, total=total, limit=limit, offset=offset)
+
+    @patch("/{flag_id:int}", summary="Acknowledge, or resolve with a note", guards=[roles(*STAFF)])
+    async def change(
+        self, request: Request[Any, Any, Any], conn: RequestConnection, flag_id: FromPath[int],
+        data: JSONBody[FlagChange],
+    ) -> Flag:
+        flag = await change_flag(
+            conn, flag_id, action=data.action, note=data.note,
+            user_id=current_identity(request).user_id,
+        )
+        if flag is None:
+            raise NotFoundException(f"No flag with id {flag_id}")
+        return flag

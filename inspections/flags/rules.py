@@ -1,0 +1,312 @@
+"""The rule set of the scheduled checks: one small, self-contained piece per rule.
+
+A rule is one set-based query over the whole borough (never a query per venue) that
+returns, for every venue where the rule holds now, one row per cause:
+
+    venue_id bigint, cause_key text (NULL for a state), evidence jsonb, explanation text
+
+- An *event* rule names its cause (``test_purchase:42``): each event is its own flag,
+  which resolves by itself once the event no longer counts (e.g. older than 12 months).
+- A *state* rule names a condition of the venue (``cluster``: three violent incidents in
+  28 days); the flag's key is that name and the day it was first seen
+  (``cluster@2026-11-28``), kept while the state lasts, so a new flag opens only after
+  the state has cleared and come back.
+
+Every query gets the same parameters: $1 the moment of the check (timestamptz), $2 that
+day in London (date), then the rule's own settings in the order of ``params``. Evidence
+arrays are ordered, so that a rerun produces exactly the same flag (and no audit noise).
+
+To add a rule: write its SQL and add a ``Rule`` to ``RULES``. Nothing else changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from nte.settings import Settings
+
+__all__ = ["RULES", "Rule", "Severity"]
+
+Severity = Literal["low", "medium", "high", "serious"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: Severity
+    sql: str
+    params: Callable[[Settings], list[Any]] = field(default=lambda s: [])
+    summary: str = ""
+    """One line for people: what the rule looks for."""
+    cleared: str = "the cause has cleared"
+    """Recorded on a flag the checks resolve because the rule no longer holds."""
+    state: bool = False
+    """True when cause_key names a state of the venue rather than an event (see above)."""
+
+
+VIOLENT = "('violence', 'sexual_offence', 'weapons')"
+
+# -- underage sales --------------------------------------------------------------------------
+
+# Sales to children: failed test purchases and recorded underage-sale incidents.
+_SALES = """
+    SELECT tp.venue_id, 'test_purchase:' || tp.id AS cause_key, tp.attempted_on AS sold_on,
+           'test purchase' AS what, tp.id
+    FROM test_purchases tp WHERE tp.outcome = 'fail'
+    UNION ALL
+    SELECT i.venue_id, 'incident:' || i.id, (i.occurred_at AT TIME ZONE 'Europe/London')::date,
+           'recorded incident', i.id
+    FROM incidents i WHERE i.category = 'underage_sale' AND i.venue_id IS NOT NULL
+"""
+
+UNDERAGE_SALE = Rule(
+    name="underage_sale",
+    severity="high",
+    summary="Any failed test purchase or underage-sale incident in the last 12 months",
+    cleared="the sale is now older than the look-back period",
+    params=lambda s: [s.underage_lookback_months],
+    sql=f"""
+    SELECT s.venue_id, s.cause_key,
+           jsonb_build_object(split_part(s.cause_key, ':', 1) || 's', jsonb_build_array(s.id)),
+           'Alcohol sold to a person under 18 (' || s.what || ' on '
+               || to_char(s.sold_on, 'FMDD Mon YYYY') || ')'
+    FROM ({_SALES}) s
+    WHERE s.sold_on > $2 - make_interval(months => $3) AND s.sold_on <= $2
+    """,
+)
+
+PERSISTENT_UNDERAGE_SALES = Rule(
+    name="persistent_underage_sales",
+    severity="serious",
+    summary="Two or more sales to children within any three consecutive months (s.147A)",
+    cleared="no two sales within three months end inside the look-back period any more",
+    state=True,
+    params=lambda s: [s.underage_lookback_months],
+    # s.147A Licensing Act 2003: two or more occasions within a period of three consecutive
+    # months. Rolling, so a December and a February sale count across the year's turn; the
+    # pair only has to end within the look-back for the flag to stand.
+    sql=f"""
+    WITH sales AS ({_SALES}),
+    pairs AS (
+        SELECT a.venue_id, a.id AS a_id, a.cause_key AS a_key, a.sold_on AS a_on,
+               b.id AS b_id, b.cause_key AS b_key, b.sold_on AS b_on
+        FROM sales a JOIN sales b
+          ON b.venue_id = a.venue_id AND b.cause_key <> a.cause_key
+         AND (b.sold_on, b.cause_key) > (a.sold_on, a.cause_key)
+         AND b.sold_on < a.sold_on + interval '3 months'
+        WHERE b.sold_on > $2 - make_interval(months => $3) AND b.sold_on <= $2
+    ),
+    involved AS (
+        SELECT venue_id, a_key AS k, a_on AS d FROM pairs
+        UNION SELECT venue_id, b_key, b_on FROM pairs
+    )
+    SELECT venue_id, 'pattern',
+           jsonb_build_object('sales', jsonb_agg(k ORDER BY d, k)),
+           count(*) || ' sales to under-18s within 3 months: '
+               || string_agg(to_char(d, 'FMDD Mon YYYY'), ', ' ORDER BY d, k)
+    FROM involved GROUP BY venue_id
+    """,
+)
+
+# -- violence ----------------------------------------------------------------------------------
+
+VIOLENCE_CLUSTER = Rule(
+    name="violence_cluster",
+    severity="high",
+    summary="Three or more violent incidents at the venue in 28 days",
+    cleared="fewer violent incidents than the threshold in the window now",
+    state=True,
+    params=lambda s: [s.violence_cluster_count, s.violence_window_days],
+    sql=f"""
+    SELECT i.venue_id, 'cluster',
+           jsonb_build_object('incidents', jsonb_agg(i.id ORDER BY i.occurred_at, i.id)),
+           count(*) || ' violent incidents in ' || $4 || ' days (latest '
+               || to_char(max(i.occurred_at) AT TIME ZONE 'Europe/London', 'FMDD Mon YYYY')
+               || ')'
+    FROM incidents i
+    WHERE i.category IN {VIOLENT} AND i.venue_id IS NOT NULL
+      AND i.occurred_at > $1 - make_interval(days => $4) AND i.occurred_at <= $1
+    GROUP BY i.venue_id
+    HAVING count(*) >= $3
+    """,
+)
+
+SERIOUS_VIOLENCE = Rule(
+    name="serious_violence",
+    severity="serious",
+    summary="A serious violent or sexual incident, or one with a weapon, in the last 28 days",
+    cleared="the incident is now older than the window",
+    params=lambda s: [s.violence_window_days],
+    sql=f"""
+    SELECT i.venue_id, 'incident:' || i.id,
+           jsonb_build_object('incidents', jsonb_build_array(i.id)),
+           'Serious ' || replace(i.category, '_', ' ') || ' incident on '
+               || to_char(i.occurred_at AT TIME ZONE 'Europe/London', 'FMDD Mon YYYY HH24:MI')
+    FROM incidents i
+    WHERE i.venue_id IS NOT NULL AND i.category IN {VIOLENT}
+      AND (i.severity = 'serious' OR i.category = 'weapons')
+      AND i.occurred_at > $1 - make_interval(days => $3) AND i.occurred_at <= $1
+    """,
+)
+
+# -- people and training ---------------------------------------------------------------------
+
+# Who works there on the day of the check; a course is valid up to and including its expiry day.
+_ACTIVE = "(s.left_on IS NULL OR s.left_on > $2)"
+_VALID = "t.completed_on <= $2 AND t.expires_on >= $2"
+
+TRAINING_LAPSED = Rule(
+    name="training_lapsed",
+    severity="medium",
+    state=True,
+    summary="Front-of-house WAVE and Ask-for-Angela coverage below 80%, or no DPS on the staff list",
+    cleared="training coverage is back above the threshold and a DPS is recorded",
+    params=lambda s: [s.training_coverage_percent],
+    sql=f"""
+    WITH foh AS (
+        SELECT s.venue_id, s.id,
+               EXISTS (SELECT 1 FROM training t WHERE t.staff_id = s.id AND t.course = 'wave'
+                       AND {_VALID})
+               AND EXISTS (SELECT 1 FROM training t WHERE t.staff_id = s.id
+                           AND t.course = 'ask_for_angela' AND {_VALID}) AS covered
+        FROM staff s WHERE s.front_of_house AND {_ACTIVE}
+    ),
+    coverage AS (
+        SELECT venue_id, count(*) FILTER (WHERE covered) AS covered, count(*) AS total
+        FROM foh GROUP BY venue_id
+    )
+    SELECT c.venue_id, 'coverage',
+           jsonb_build_object('covered', c.covered, 'front_of_house', c.total),
+           'Only ' || c.covered || ' of ' || c.total
+               || ' front-of-house staff have valid WAVE and Ask for Angela training ('
+               || round(100.0 * c.covered / c.total) || '%, below ' || $3 || '%)'
+    FROM coverage c
+    WHERE 100 * c.covered < $3 * c.total
+    UNION ALL
+    -- Judged only where the venue keeps a staff list: no list is not evidence of no DPS.
+    SELECT v.id, 'no_dps', jsonb_build_object('staff', count(*)),
+           'No designated premises supervisor on the staff list of a licence that sells alcohol'
+    FROM venues v JOIN staff s ON s.venue_id = v.id AND {_ACTIVE}
+    WHERE v.status = 'active' AND 'sale_of_alcohol' = ANY (v.licensable_activities)
+    GROUP BY v.id
+    HAVING count(*) FILTER (WHERE s.role = 'dps') = 0
+    """,
+)
+
+SIA_EXPIRING = Rule(
+    name="sia_expiring",
+    severity="medium",
+    summary="A door supervisor's SIA licence expires within 60 days",
+    cleared="the licence was renewed, or it has now expired (see SIA expired)",
+    params=lambda s: [s.sia_warning_days],
+    sql=f"""
+    SELECT s.venue_id, 'staff:' || s.id || ':' || s.sia_expires_on,
+           jsonb_build_object('staff', jsonb_build_array(s.id)),
+           s.name || ': SIA licence expires on ' || to_char(s.sia_expires_on, 'FMDD Mon YYYY')
+               || ' (in ' || (s.sia_expires_on - $2) || ' days)'
+    FROM staff s
+    WHERE s.role = 'door_supervisor' AND {_ACTIVE}
+      AND s.sia_expires_on >= $2 AND s.sia_expires_on <= $2 + $3::int
+    """,
+)
+
+SIA_EXPIRED = Rule(
+    name="sia_expired",
+    severity="high",
+    summary="A door supervisor on the staff list has an expired SIA licence (a breach if on duty)",
+    cleared="the licence was renewed or the door supervisor left",
+    sql=f"""
+    SELECT s.venue_id, 'staff:' || s.id || ':' || s.sia_expires_on,
+           jsonb_build_object('staff', jsonb_build_array(s.id)),
+           s.name || ': SIA licence expired on ' || to_char(s.sia_expires_on, 'FMDD Mon YYYY')
+    FROM staff s
+    WHERE s.role = 'door_supervisor' AND {_ACTIVE} AND s.sia_expires_on < $2
+    """,
+)
+
+# -- Ask for Angela --------------------------------------------------------------------------
+
+ANGELA_RETEST_DUE = Rule(
+    name="angela_retest_due",
+    severity="medium",
+    summary="A failed Ask for Angela test not re-tested within 28 days",
+    cleared="the venue was tested again",
+    params=lambda s: [s.angela_retest_days],
+    sql="""
+    SELECT t.venue_id, 'angela_test:' || t.id,
+           jsonb_build_object('angela_tests', jsonb_build_array(t.id)),
+           'Ask for Angela test failed on ' || to_char(t.tested_on, 'FMDD Mon YYYY')
+               || '; the re-test was due by ' || to_char(t.tested_on + $3::int, 'FMDD Mon YYYY')
+    FROM angela_tests t
+    WHERE t.outcome = 'fail' AND t.tested_on + $3::int < $2
+      AND NOT EXISTS (SELECT 1 FROM angela_tests later
+                      WHERE later.venue_id = t.venue_id
+                        AND (later.tested_on, later.id) > (t.tested_on, t.id))
+      AND NOT EXISTS (SELECT 1 FROM angela_participation p
+                      WHERE p.venue_id = t.venue_id AND p.withdrawn_on <= $2)
+    """,
+)
+
+ANGELA_POSTERS_UNTRAINED = Rule(
+    name="angela_posters_untrained",
+    severity="high",
+    state=True,
+    summary="Ask for Angela posters on display but no front-of-house staff trained to answer",
+    cleared="trained staff are on the list again, or the posters came down",
+    sql=f"""
+    SELECT p.venue_id, 'posters', jsonb_build_object('participation', p.id),
+           'Ask for Angela posters are displayed but no front-of-house staff member has valid '
+               || 'Ask for Angela training'
+    FROM angela_participation p
+    WHERE p.posters_displayed AND (p.withdrawn_on IS NULL OR p.withdrawn_on > $2)
+      AND NOT EXISTS (
+          SELECT 1 FROM staff s JOIN training t ON t.staff_id = s.id
+          WHERE s.venue_id = p.venue_id AND s.front_of_house AND {_ACTIVE}
+            AND t.course = 'ask_for_angela' AND {_VALID})
+    """,
+)
+
+# -- monthly returns -------------------------------------------------------------------------
+
+RETURN_OVERDUE = Rule(
+    name="return_overdue",
+    severity="low",
+    state=True,
+    summary="A monthly return is overdue (due 14 days after the month ends)",
+    cleared="every return due in the last 12 months is in",
+    params=lambda s: [s.return_due_days],
+    # Due on the month's last day plus the setting; overdue from the day after. One flag per
+    # venue that names every missing month, not one per month.
+    sql="""
+    WITH months AS (
+        SELECT m::date AS period, ((m + interval '1 month')::date - 1 + $3::int) AS due_on
+        FROM generate_series(date_trunc('month', $2::date - interval '13 months'),
+                             date_trunc('month', $2::date), interval '1 month') AS m
+    )
+    SELECT v.id, 'overdue',
+           jsonb_build_object('periods', jsonb_agg(to_char(m.period, 'YYYY-MM') ORDER BY m.period)),
+           count(*) || ' monthly return' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END
+               || ' overdue: ' || string_agg(to_char(m.period, 'FMMonth YYYY'), ', '
+                                              ORDER BY m.period)
+    FROM venues v CROSS JOIN months m
+    WHERE v.status = 'active' AND m.due_on < $2 AND m.due_on >= ($2 - interval '12 months')::date
+      AND NOT EXISTS (SELECT 1 FROM monthly_returns r
+                      WHERE r.venue_id = v.id AND r.period = m.period)
+    GROUP BY v.id
+    """,
+)
+
+RULES: tuple[Rule, ...] = (
+    UNDERAGE_SALE,
+    PERSISTENT_UNDERAGE_SALES,
+    VIOLENCE_CLUSTER,
+    SERIOUS_VIOLENCE,
+    TRAINING_LAPSED,
+    SIA_EXPIRING,
+    SIA_EXPIRED,
+    ANGELA_RETEST_DUE,
+    ANGELA_POSTERS_UNTRAINED,
+    RETURN_OVERDUE,
+)

@@ -1,0 +1,166 @@
+"""One sweep of the scheduled checks: every rule once over the whole borough, in one transaction."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+import msgspec
+
+from inspections.flags.rules import RULES, Rule
+from nte.db import Connection, set_actor
+from nte.scheduler import LONDON
+from nte.settings import Settings
+
+__all__ = ["SweepResult", "refresh_badges", "run_checks"]
+
+
+class RuleResult(msgspec.Struct):
+    opened: int = 0
+    updated: int = 0
+    resolved: int = 0
+
+
+class SweepResult(msgspec.Struct):
+    run_id: int
+    by_rule: dict[str, RuleResult]
+    seconds: float
+
+    @property
+    def opened(self) -> int:
+        return sum(r.opened for r in self.by_rule.values())
+
+    @property
+    def resolved(self) -> int:
+        return sum(r.resolved for r in self.by_rule.values())
+
+    @property
+    def updated(self) -> int:
+        return sum(r.updated for r in self.by_rule.values())
+
+
+_PARAM = re.compile(r"\$(\d+)(?![\d:])")
+
+
+def _typed(sql: str) -> str:
+    """Cast every parameter where it is used, so a rule's SQL need not: $1 is the moment of
+    the check, $2 its day, the rest the rule's settings (all whole numbers)."""
+
+    def cast(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return f"${n}::" + {1: "timestamptz", 2: "date"}.get(n, "int")
+
+    return _PARAM.sub(cast, sql)
+
+
+def _sweep_sql(rule: Rule, n_params: int) -> str:
+    """Upsert what the rule finds now and resolve what it no longer finds, in one statement."""
+    name, severity, cleared = f"${n_params + 1}", f"${n_params + 2}", f"${n_params + 3}"
+    key = (
+        "coalesce(o.cause_key, f.cause_key || '@' || to_char($2::date, 'YYYY-MM-DD'))"
+        if rule.state else "f.cause_key"
+    )
+    return f"""
+    WITH typed AS (
+        -- names every parameter once, for a rule that does not use them all
+        SELECT {", ".join(_typed(f"${i}") for i in range(1, n_params + 1))}
+    ),
+    found AS (
+        SELECT * FROM ({_typed(rule.sql)}) AS f(venue_id, cause_key, evidence, explanation)
+    ),
+    keyed AS (
+        -- A state keeps the key of its open flag; a new state is named by the day it was seen.
+        SELECT DISTINCT ON (venue_id, cause_key) venue_id, cause_key, evidence, explanation
+        FROM (
+            SELECT f.venue_id, {key} AS cause_key, f.evidence, f.explanation, o.opened_at
+            FROM found f
+            LEFT JOIN flags o
+              ON {"true" if rule.state else "false"} AND o.venue_id = f.venue_id
+             AND o.rule = {name} AND o.status <> 'resolved'
+             AND split_part(o.cause_key, '@', 1) = f.cause_key
+        ) k
+        ORDER BY venue_id, cause_key, opened_at
+    ),
+    upserted AS (
+        INSERT INTO flags AS fl
+            (venue_id, rule, cause_key, severity, evidence, explanation, opened_at, updated_at)
+        SELECT venue_id, {name}, cause_key, {severity}, evidence, explanation, $1, $1 FROM keyed
+        ON CONFLICT (venue_id, rule, cause_key) DO UPDATE
+            SET evidence = EXCLUDED.evidence, explanation = EXCLUDED.explanation,
+                updated_at = EXCLUDED.updated_at
+            -- a resolved flag stays resolved: the same cause never opens a second flag
+            WHERE fl.status <> 'resolved'
+              AND (fl.evidence, fl.explanation) IS DISTINCT FROM (EXCLUDED.evidence, EXCLUDED.explanation)
+        RETURNING (xmax = 0) AS opened
+    ),
+    cleared AS (
+        UPDATE flags fl
+        SET status = 'resolved', resolved_at = $1, updated_at = $1,
+            resolution = 'Resolved by the checks: ' || {cleared}
+        WHERE fl.rule = {name} AND fl.status <> 'resolved'
+          AND NOT EXISTS (SELECT 1 FROM keyed k
+                          WHERE k.venue_id = fl.venue_id AND k.cause_key = fl.cause_key)
+        RETURNING fl.id
+    )
+    SELECT (SELECT count(*) FILTER (WHERE opened) FROM upserted) AS opened,
+           (SELECT count(*) FILTER (WHERE NOT opened) FROM upserted) AS updated,
+           (SELECT count(*) FROM cleared) AS resolved
+    """
+
+
+_BADGES = """
+WITH open_flags AS (
+    SELECT venue_id, count(*) AS n,
+           (array_agg(severity ORDER BY array_position(
+               ARRAY['low', 'medium', 'high', 'serious'], severity) DESC))[1] AS worst
+    FROM flags WHERE status <> 'resolved' AND ($1::bigint[] IS NULL OR venue_id = ANY ($1))
+    GROUP BY venue_id
+)
+UPDATE venues v SET open_flags = coalesce(o.n, 0), flag_severity = o.worst
+FROM venues v2 LEFT JOIN open_flags o ON o.venue_id = v2.id
+WHERE v.id = v2.id AND ($1::bigint[] IS NULL OR v.id = ANY ($1))
+  AND (v.open_flags, v.flag_severity) IS DISTINCT FROM (coalesce(o.n, 0), o.worst)
+"""
+
+
+async def refresh_badges(conn: Connection, venue_ids: list[int] | None = None) -> None:
+    """Bring the venues' flag badges (count, worst severity) in line with their open flags."""
+    await conn.execute(_BADGES, venue_ids)
+
+
+async def run_checks(
+    conn: Connection,
+    settings: Settings,
+    *,
+    trigger: str = "manual",
+    now: datetime | None = None,
+    rules: tuple[Rule, ...] = RULES,
+) -> SweepResult:
+    """Run every rule now; a rerun with nothing changed opens, updates and resolves nothing."""
+    now = now or datetime.now(UTC)
+    today = now.astimezone(LONDON).date()
+    started = time.perf_counter()
+    by_rule: dict[str, RuleResult] = {}
+    async with conn.transaction():
+        await set_actor(conn, actor_id=None, actor="scheduled checks")
+        for rule in rules:
+            params = rule.params(settings)
+            row = await conn.fetchrow(
+                _sweep_sql(rule, 2 + len(params)),
+                now, today, *params, rule.name, rule.severity, rule.cleared,
+            )
+            by_rule[rule.name] = RuleResult(row["opened"], row["updated"], row["resolved"])
+        await refresh_badges(conn)
+        seconds = time.perf_counter() - started
+        run_id = await conn.fetchval(
+            """INSERT INTO check_runs (trigger, started_at, finished_at, opened, updated, resolved, by_rule)
+               VALUES ($1, $2::timestamptz, $2::timestamptz + make_interval(secs => $3), $4, $5, $6, $7)
+               RETURNING id""",
+            trigger, now, seconds,
+            sum(r.opened for r in by_rule.values()),
+            sum(r.updated for r in by_rule.values()),
+            sum(r.resolved for r in by_rule.values()),
+            msgspec.to_builtins(by_rule),
+        )
+    return SweepResult(run_id=run_id, by_rule=by_rule, seconds=seconds)

@@ -1,0 +1,147 @@
+"""HTML pages for incidents: a phone-first "Report an incident" form above the venue's list."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.auth.identity import Identity
+from nte.db import Connection, RequestConnection
+from nte.errors import InvalidInput
+from nte.forms import FormInvalid, form_to_struct
+from venues.api import venue_or_404
+from venues.incidents import queries, service
+from venues.incidents.schemas import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    SEVERITIES,
+    SOURCES,
+    IncidentCreate,
+)
+from venues.schemas import Venue
+
+__all__ = ["IncidentPages"]
+
+LONDON = ZoneInfo("Europe/London")
+PAGE_SIZE = 25
+_CHOICES = ("category", "severity", "occurred_at")
+
+
+def _local_now() -> str:
+    """Now on a London wall clock, as a datetime-local box shows it."""
+    return datetime.now(LONDON).strftime("%Y-%m-%dT%H:%M")
+
+
+def _as_london(raw: str) -> str:
+    """A datetime-local value ("2025-03-01T22:30") read as London time; anything else as given,
+    so the form can say what is wrong with it."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=LONDON)
+    return value.isoformat()
+
+
+async def _form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    form = await request.form()
+    data: dict[str, Any] = {
+        name: (form.get(name) or "").strip()
+        for name in ("category", "severity", "occurred_at", "description", "police_ref", "source")
+    }
+    data["sensitive"] = form.get("sensitive") == "yes"
+    data["involved_child"] = form.get("involved_child") == "yes"
+    return data
+
+
+def _payload(data: dict[str, Any]) -> IncidentCreate:
+    # An unpicked choice is missing, so the reason is "is required", not "not one of the choices".
+    given = {k: v for k, v in data.items() if not (k in _CHOICES and v == "")}
+    if given.get("occurred_at"):
+        given["occurred_at"] = _as_london(given["occurred_at"])
+    try:
+        return form_to_struct(given, IncidentCreate)
+    except FormInvalid as exc:
+        raise FormInvalid({
+            name: "must be a date and time" if name == "occurred_at" and reason != "is required"
+            else reason
+            for name, reason in exc.errors.items()
+        }) from None
+
+
+class IncidentPages(Controller):
+    include_in_schema = False
+    guards = [signed_in, venue_scope(), roles(*READERS)]
+
+    @get("/venues/{venue_id:int}/incidents")
+    async def incidents_page(
+        self,
+        request: Request[Any, Any, Any],
+        conn: RequestConnection,
+        venue_id: FromPath[int],
+        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
+        reported: Annotated[int | None, QueryParameter(ge=1)] = None,
+    ) -> Template:
+        venue = await venue_or_404(conn, venue_id)
+        identity = current_identity(request)
+        values = {"occurred_at": _local_now(), "source": service.default_source(identity) or ""}
+        return await _page(conn, venue, identity, values, {}, page, reported)
+
+    @post("/venues/{venue_id:int}/incidents")
+    async def report_incident(
+        self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
+    ) -> Any:
+        venue = await venue_or_404(conn, venue_id)
+        identity = current_identity(request)
+        data = await _form_data(request)
+        try:
+            prepared = service.prepare(_payload(data), identity, datetime.now(UTC))
+        except (FormInvalid, InvalidInput) as exc:
+            return await _page(conn, venue, identity, data, exc.errors, 1, None)
+        incident = await queries.create_incident(
+            conn, venue_id, prepared, reported_by=identity.user_id, viewer=identity
+        )
+        return Redirect(f"/venues/{venue_id}/incidents?reported={incident.id}#incident-{incident.id}")
+
+
+async def _page(
+    conn: Connection,
+    venue: Venue,
+    identity: Identity,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    page: int,
+    reported: int | None,
+) -> Template:
+    incidents, total = await queries.list_incidents(
+        conn, identity, venue_id=venue.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    return Template(
+        template_name="venues/incidents/page.html",
+        context={
+            "venue": venue,
+            "incidents": incidents,
+            "total": total,
+            "page": page,
+            "pages": max(1, math.ceil(total / PAGE_SIZE)),
+            "reported": reported,
+            "values": values,
+            "errors": errors,
+            "asks_source": identity.role != "venue_manager",
+            "categories": CATEGORIES,
+            "category_labels": CATEGORY_LABELS,
+            "severities": SEVERITIES,
+            "sources": SOURCES,
+        },
+        status_code=HTTP_422_UNPROCESSABLE_ENTITY if errors else 200,
+        media_type=MediaType.HTML,
+    )

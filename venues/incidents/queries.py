@@ -1,0 +1,112 @@
+"""SQL for incidents; every read takes the viewer, so a sensitive incident cannot leak by omission."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from nte.auth.identity import Identity
+from nte.db import Connection
+from venues.incidents.schemas import Incident, IncidentCreate
+from venues.incidents.service import sees_every_detail
+
+__all__ = ["create_incident", "get_incident", "list_incidents"]
+
+# $1 and $2 of every read are the viewer: may they see every sensitive incident, and who they are.
+_SHOWN = "(NOT i.sensitive OR $1::boolean OR coalesce(i.reported_by = $2::bigint, false))"
+
+INCIDENT_COLUMNS = f"""
+    i.id, i.venue_id, i.occurred_at, i.category, i.severity, i.source, i.police_ref,
+    i.description, i.involved_child, i.sensitive, i.reported_by, i.generated, i.created_at,
+    {_SHOWN} AS shown"""
+
+_HIDDEN = ("category", "severity", "source", "police_ref", "description", "involved_child",
+           "reported_by")
+
+
+def _incident(record: Any) -> Incident:
+    row = dict(record)
+    if not row.pop("shown"):
+        row.update(dict.fromkeys(_HIDDEN), redacted=True)
+    return msgspec.convert(row, Incident)
+
+
+def _viewer(identity: Identity) -> tuple[bool, int]:
+    return sees_every_detail(identity), identity.user_id
+
+
+async def list_incidents(
+    conn: Connection,
+    viewer: Identity,
+    *,
+    venue_id: int | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Incident], int]:
+    """A page of incidents, newest first, and how many match in all.
+
+    Without ``venue_id``: every incident the viewer's scope reaches (a venue manager: their
+    venues' incidents and the street incidents they reported). A category or severity
+    filter only matches incidents whose details the viewer may see, or filtering would
+    reveal what a redacted incident was.
+    """
+    scope = viewer.venue_scope()
+    rows = await conn.fetch(
+        f"""
+        SELECT {INCIDENT_COLUMNS}, count(*) OVER () AS total
+        FROM incidents i
+        WHERE ($3::bigint IS NULL OR i.venue_id = $3)
+          AND ($4::bigint[] IS NULL OR i.venue_id = ANY ($4)
+               OR (i.venue_id IS NULL AND i.reported_by = $2))
+          AND ($5::text IS NULL OR (i.category = $5 AND {_SHOWN}))
+          AND ($6::text IS NULL OR (i.severity = $6 AND {_SHOWN}))
+          AND ($7::timestamptz IS NULL OR i.occurred_at >= $7)
+          AND ($8::timestamptz IS NULL OR i.occurred_at < $8)
+        ORDER BY i.occurred_at DESC, i.id DESC
+        LIMIT $9 OFFSET $10
+        """,
+        *_viewer(viewer), venue_id, scope, category, severity, since, until, limit, offset,
+    )
+    total = rows[0]["total"] if rows else 0
+    if not rows and offset:
+        # An offset past the end still owes the caller the true total.
+        _, total = await list_incidents(
+            conn, viewer, venue_id=venue_id, category=category, severity=severity,
+            since=since, until=until, limit=1, offset=0,
+        )
+    return [_incident({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
+
+
+async def get_incident(conn: Connection, viewer: Identity, incident_id: int) -> Incident | None:
+    row = await conn.fetchrow(
+        f"SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3",
+        *_viewer(viewer), incident_id,
+    )
+    return _incident(row) if row else None
+
+
+async def create_incident(
+    conn: Connection,
+    venue_id: int | None,
+    data: IncidentCreate,
+    *,
+    reported_by: int | None,
+    viewer: Identity,
+) -> Incident:
+    """Store an incident already through ``service.prepare``; return it as ``viewer`` sees it."""
+    incident_id = await conn.fetchval(
+        """INSERT INTO incidents (venue_id, occurred_at, category, severity, source, police_ref,
+                                  description, involved_child, sensitive, reported_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id""",
+        venue_id, data.occurred_at, data.category, data.severity, data.source, data.police_ref,
+        data.description, data.involved_child, data.sensitive, reported_by,
+    )
+    incident = await get_incident(conn, viewer, incident_id)
+    assert incident is not None
+    return incident

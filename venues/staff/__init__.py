@@ -1,0 +1,1 @@
+"""A venue's people: staff, door supervisors and the DPS, their training and certificates."""
