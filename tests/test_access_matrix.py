@@ -80,7 +80,8 @@ class World:
             return str(await self.db.fetchval(
                 "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
                 "angela_activations, door_staff_hours, cctv_checks) "
-                "SELECT $1, date '2000-01-01' + make_interval(months => count(*)::int), 0, 0, 0, 0, 0 "
+                "SELECT $1, date '2000-01-01' + make_interval(months => count(*)::int), "
+                "0, 0, 0, 0, 0 "
                 "FROM monthly_returns WHERE venue_id = $1 RETURNING id",
                 self.venue_a,
             ))

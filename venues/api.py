@@ -52,11 +52,15 @@ class VenueController(Controller):
         q: Annotated[str | None, QueryParameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
         status: FromQuery[LicenceStatus | None] = None,
         venue_type: FromQuery[VenueType | None] = None,
+        flagged: Annotated[
+            bool | None, QueryParameter(description="Only venues with (true) or without open flags")
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
-            conn, q=q, status=status, venue_type=venue_type, limit=limit, offset=offset,
+            conn, q=q, status=status, venue_type=venue_type, flagged=flagged, limit=limit,
+            offset=offset,
             venue_ids=current_identity(request).venue_scope(),
         )
         return VenuePage(items=items, total=total, limit=limit, offset=offset)

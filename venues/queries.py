@@ -35,7 +35,7 @@ VENUE_COLUMNS = """
     v.id, v.name, v.address, v.postcode, v.latitude, v.longitude, v.venue_type, v.capacity,
     v.martyns_law_tier, v.premises_licence_no, v.licence_holder, v.dps_name,
     v.licensable_activities, v.licensed_hours, v.status, v.fhrs_id, v.fhrs_rating,
-    v.generated, v.created_at, v.updated_at"""
+    v.generated, v.open_flags, v.flag_severity, v.created_at, v.updated_at"""
 
 CONDITION_COLUMNS = """
     c.id, c.venue_id, c.kind, c.objective, c.params, c.text,
@@ -55,52 +55,44 @@ def _like(q: str) -> str:
     return f"%{escaped}%"
 
 
+# The filters of the venue list, shared by the page and its total.
+_VENUE_FILTER = """
+    ($1::text IS NULL OR v.name ILIKE $1 OR v.address ILIKE $1 OR v.postcode ILIKE $1
+     OR v.premises_licence_no ILIKE $1)
+    AND ($2::text IS NULL OR v.status = $2)
+    AND ($3::text IS NULL OR v.venue_type = $3)
+    AND ($4::bigint[] IS NULL OR v.id = ANY ($4))
+    AND ($5::boolean IS NULL OR (v.open_flags > 0) = $5)"""
+
+
 async def list_venues(
     conn: Connection,
     *,
     q: str | None = None,
     status: str | None = None,
     venue_type: str | None = None,
+    flagged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
     venue_ids: list[int] | None = None,
 ) -> tuple[list[Venue], int]:
-    """A page of venues by name, and how many match in all; ``venue_ids`` limits the scope."""
+    """A page of venues by name, and how many match in all; ``venue_ids`` limits the scope,
+    ``flagged`` keeps venues with (or without) open flags."""
+    filters = (_like(q.strip()) if q and q.strip() else None, status, venue_type, venue_ids, flagged)
     rows = await conn.fetch(
         f"""
         SELECT {VENUE_COLUMNS}, count(*) OVER () AS total
-        FROM venues v
-        WHERE ($1::text IS NULL OR v.name ILIKE $1 OR v.address ILIKE $1 OR v.postcode ILIKE $1
-               OR v.premises_licence_no ILIKE $1)
-          AND ($2::text IS NULL OR v.status = $2)
-          AND ($3::text IS NULL OR v.venue_type = $3)
-          AND ($6::bigint[] IS NULL OR v.id = ANY ($6))
+        FROM venues v WHERE {_VENUE_FILTER}
         ORDER BY lower(v.name), v.id
-        LIMIT $4 OFFSET $5
+        LIMIT $6 OFFSET $7
         """,
-        _like(q.strip()) if q and q.strip() else None,
-        status,
-        venue_type,
-        limit,
-        offset,
-        venue_ids,
+        *filters, limit, offset,
     )
     if rows:
         total = rows[0]["total"]
     else:
         # An offset past the end still owes the caller the true total.
-        total = await conn.fetchval(
-            """SELECT count(*) FROM venues v
-               WHERE ($1::text IS NULL OR v.name ILIKE $1 OR v.address ILIKE $1
-                      OR v.postcode ILIKE $1 OR v.premises_licence_no ILIKE $1)
-                 AND ($2::text IS NULL OR v.status = $2)
-                 AND ($3::text IS NULL OR v.venue_type = $3)
-                 AND ($4::bigint[] IS NULL OR v.id = ANY ($4))""",
-            _like(q.strip()) if q and q.strip() else None,
-            status,
-            venue_type,
-            venue_ids,
-        )
+        total = await conn.fetchval(f"SELECT count(*) FROM venues v WHERE {_VENUE_FILTER}", *filters)
     return [_venue({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
 
 

@@ -103,6 +103,10 @@ class Venue(msgspec.Struct):
     fhrs_id: int | None
     fhrs_rating: str | None
     generated: bool
+    open_flags: int
+    """Open or acknowledged flags from the scheduled checks (kept by the checks)."""
+    flag_severity: Literal["low", "medium", "high", "serious"] | None
+    """The most severe of them."""
     created_at: datetime
     updated_at: datetime
 

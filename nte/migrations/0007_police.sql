@@ -5,7 +5,8 @@
 CREATE TABLE police_crimes (
     -- The file's Crime ID; rows without one (anti-social behaviour) get a key made from their
     -- content, so importing the same file again finds them instead of adding them twice.
-    crime_key       text PRIMARY KEY,
+    -- Byte order ("C"): the keys are opaque hashes, and a million of them sort twice as fast.
+    crime_key       text COLLATE "C" PRIMARY KEY,
     month           date NOT NULL CHECK (extract(day FROM month) = 1),
     reported_by     text NOT NULL DEFAULT '',
     falls_within    text NOT NULL DEFAULT '',

@@ -44,7 +44,10 @@ INSERT = """
     ON CONFLICT (venue_id, period) DO NOTHING"""
 
 
-def _figures(rng: random.Random, venue_type: str) -> tuple[int, int, str, int, float, int, str, str]:
+Figures = tuple[int, int, str, int, float, int, str, str]
+
+
+def _figures(rng: random.Random, venue_type: str) -> Figures:
     late_trade = venue_type in {"nightclub", "bar"}
     refusals = rng.randint(15, 90) if venue_type == "nightclub" else (
         rng.randint(4, 35) if venue_type == "bar" else rng.randint(0, 15)
@@ -93,7 +96,8 @@ async def generate(conn: Connection, rng: random.Random) -> int:
                 continue
             month_end = due_on(period, 0)
             late = rng.random() < (0.25 if habit == "patchy" else 0.05)
-            delay = rng.randint(DEFAULT_DUE_DAYS + 1, 40) if late else rng.randint(1, DEFAULT_DUE_DAYS)
+            delay = (rng.randint(DEFAULT_DUE_DAYS + 1, 40) if late
+                     else rng.randint(1, DEFAULT_DUE_DAYS))
             submitted = _moment(rng, month_end + timedelta(days=delay))
             if submitted >= now:
                 continue  # not sent yet: the month may still be inside its due period

@@ -23,7 +23,9 @@ from venues.schemas import Venue
 
 __all__ = ["ReturnPages"]
 
-COUNTS = ("refusals", "incidents_unreported", "angela_activations", "door_staff_hours", "cctv_checks")
+COUNTS = (
+    "refusals", "incidents_unreported", "angela_activations", "door_staff_hours", "cctv_checks",
+)
 TEXTS = ("incidents_note", "staff_changes", "notes")
 
 

@@ -141,8 +141,9 @@ MISSING_SQL = f"""
     SELECT v.id AS venue_id, v.name AS venue_name, r.period, {DUE_ON} AS due_on,
            $2::date - {DUE_ON} AS days_overdue
     FROM generate_series(
-            coalesce($3::date, date_trunc('month', $2::date - interval '13 months'
-                                                   - make_interval(days => $1::int))::date)::timestamp,
+            coalesce($3::date,
+                     date_trunc('month', $2::date - interval '13 months'
+                                         - make_interval(days => $1::int))::date)::timestamp,
             coalesce($3::date, $2::date)::timestamp,
             interval '1 month') AS m(first_day)
     CROSS JOIN LATERAL (SELECT m.first_day::date AS period) AS r

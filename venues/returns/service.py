@@ -1,4 +1,4 @@
-"""The rules of monthly returns: which month a return may be for, when it is due, and submitting one.
+"""The rules of monthly returns: which month a return may be for, when it is due; submitting one.
 
 The due rule, with the ``return_due_days`` setting (default 14, ``NTE_RETURN_DUE_DAYS``):
 a return for a month is *due on* the month's last day plus that many days, and is still on

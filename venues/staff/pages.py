@@ -56,7 +56,16 @@ def _context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+def _plain(errors: dict[str, str]) -> dict[str, str]:
+    # msgspec speaks of RFC 3339; a date box that is not a date says what a date looks like.
+    return {
+        name: "must be a date such as 2025-01-31" if "RFC3339" in reason else reason
+        for name, reason in errors.items()
+    }
+
+
 def _form_page(template_name: str, context: dict[str, Any]) -> Template:
+    context = {**context, "errors": _plain(context.get("errors") or {})}
     return Template(
         template_name=template_name,
         context=context,
@@ -266,12 +275,14 @@ class StaffPages(Controller):
         staff = await staff_or_404(conn, staff_id)
         form = await request.form()
         data = {k: form.get(k, "") for k in ("course", "completed_on")}
+        # An empty box is a missing answer, not a malformed date.
+        given = {k: v for k, v in data.items() if isinstance(v, str) and v.strip()}
         upload = form.get("certificate")
         errors: dict[str, str] = {}
         certificate = None
         # Every mistake at once: the course's and the file's.
         try:
-            payload = form_to_struct(data, TrainingCreate)
+            payload = form_to_struct(given, TrainingCreate)
         except FormInvalid as exc:
             errors.update(exc.errors)
         if isinstance(upload, UploadFile):
