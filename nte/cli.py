@@ -232,6 +232,19 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
+    from inspections.flags.benchmark import run
+    from nte.scratch import ScratchError
+
+    if args.venues < 1 or args.incidents < 0:
+        raise UsageError("--venues must be at least 1 and --incidents at least 0")
+    try:
+        result = run(database_url(settings), settings, args.venues, args.incidents)
+    except ScratchError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(result.report()))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -299,6 +312,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench_police.add_argument("--rows", type=int, default=1_000_000)
     bench_police.set_defaults(func=bench_import_police)
+    bench_checks = bench.add_parser(
+        "checks", help="a sweep of the scheduled checks over a large made-up borough"
+    )
+    bench_checks.add_argument("--venues", type=int, default=20_000)
+    bench_checks.add_argument("--incidents", type=int, default=2_000_000)
+    bench_checks.set_defaults(func=cmd_bench_checks)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Ask for Angela: participation, test visits, and readiness (trained staff, last test, re-test due)."""
+"""Ask for Angela: participation, test visits, readiness (trained staff, last test, re-test due)."""
 
 from __future__ import annotations
 
@@ -331,3 +331,30 @@ async def test_another_venues_manager_gets_404_on_every_angela_route(
             response = await other.request(method, path, **kwargs)
             assert response.status_code == 404, (method, path)
     assert await db.fetchval("SELECT count(*) FROM angela_participation") == 0
+
+
+async def test_the_demo_enrols_most_of_the_town_centre_and_fails_about_a_quarter(
+    db: asyncpg.Connection,
+) -> None:
+    from venues.angela.demo import in_town_centre
+    from venues.demo import load_demo
+
+    await load_demo(db, progress=False)
+    venues = await db.fetch(
+        """SELECT v.latitude, v.longitude, p.enrolled_on, p.posters_displayed, p.generated
+           FROM venues v LEFT JOIN angela_participation p ON p.venue_id = v.id""")
+    town = [v for v in venues if in_town_centre(v["latitude"], v["longitude"])]
+    enrolled = [v for v in town if v["enrolled_on"]]
+    assert len(town) > 20 and len(enrolled) > 0.7 * len(town)
+    assert 0 < sum(v["posters_displayed"] for v in enrolled) < len(enrolled)
+    assert all(v["generated"] for v in venues if v["enrolled_on"])
+
+    outcomes = [r["outcome"] for r in await db.fetch("SELECT outcome FROM angela_tests")]
+    assert len(outcomes) > 50
+    assert 0.6 < outcomes.count("pass") / len(outcomes) < 0.85, "published rates are 70-75%"
+    overdue = await db.fetchval(
+        """SELECT count(*) FROM angela_tests t WHERE t.outcome = 'fail'
+             AND t.tested_on + 28 < current_date
+             AND NOT EXISTS (SELECT 1 FROM angela_tests later WHERE later.venue_id = t.venue_id
+                             AND later.tested_on > t.tested_on)""")
+    assert overdue > 0, "some failures were never re-tested"

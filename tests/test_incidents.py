@@ -98,6 +98,12 @@ async def test_lists_are_newest_first_and_paginated(client: Client, db: asyncpg.
     assert [i["description"] for i in rest["items"]] == ["30 hours ago"]
     past_end = (await client.get("/api/v1/incidents", params={"offset": 10})).json()
     assert past_end["items"] == [] and past_end["total"] == 3
+    window = {"since": hours_ago(12), "until": hours_ago(5)}
+    within = (await client.get(f"/api/v1/venues/{venue}/incidents", params=window)).json()
+    assert [i["description"] for i in within["items"]] == ["10 hours ago"]
+    for bad in ({"since": "last week"}, {"limit": 0}, {"category": "fight"}):
+        response = await client.get("/api/v1/incidents", params=bad)
+        assert response.status_code == 400 and invalid_names(response.json()) == set(bad), bad
 
 
 async def test_the_source_defaults_to_the_reporters_side(
@@ -458,7 +464,9 @@ async def test_who_may_record_a_test_purchase(people: People, db: asyncpg.Connec
             assert listed.status_code == 200 and len(listed.json()) == recorded, role
 
 
-async def test_test_purchases_are_listed_latest_first(client: Client, db: asyncpg.Connection) -> None:
+async def test_test_purchases_are_listed_latest_first(
+    client: Client, db: asyncpg.Connection
+) -> None:
     venue = await add_venue(db, "The Swan")
     for days, outcome in ((40, "pass"), (5, "fail"), (90, "pass")):
         attempted = (date.today() - timedelta(days=days)).isoformat()
@@ -517,3 +525,47 @@ async def test_the_test_purchase_form(people: People, db: asyncpg.Connection) ->
             "attempted_on": "2025-02-03", "agency": "Kent Police", "outcome": "pass"})
         assert refused.status_code == 403
     assert await count(db, "test_purchases") == 1
+
+
+# --- the demo borough ----------------------------------------------------------------------
+
+
+async def test_the_demo_has_a_plausible_year_of_incidents_and_test_purchases(
+    db: asyncpg.Connection,
+) -> None:
+    from venues.demo import load_demo
+
+    await load_demo(db, progress=False)
+    per_venue = {r["venue_type"]: r["per_venue"] for r in await db.fetch(
+        """SELECT v.venue_type, count(i.id)::float / count(DISTINCT v.id) AS per_venue
+           FROM venues v LEFT JOIN incidents i ON i.venue_id = v.id GROUP BY 1""")}
+    assert per_venue["nightclub"] > 2 * per_venue["bar"] > 2 * per_venue["pub"] > 0
+    stats = await db.fetchrow(
+        """SELECT count(*) AS total, bool_and(generated) AS generated,
+                  count(*) FILTER (WHERE venue_id IS NULL) AS street,
+                  count(*) FILTER (WHERE sensitive) AS sensitive,
+                  count(*) FILTER (WHERE category = 'sexual_offence' AND NOT sensitive) AS leaks,
+                  min(occurred_at) AS first, max(occurred_at) AS last,
+                  avg((extract(isodow FROM occurred_at AT TIME ZONE 'Europe/London') IN (5, 6, 7)
+                       AND (extract(hour FROM occurred_at AT TIME ZONE 'Europe/London') >= 22
+                            OR extract(hour FROM occurred_at AT TIME ZONE 'Europe/London') < 3)
+                      )::int) AS weekend_nights
+           FROM incidents""")
+    assert stats["total"] > 200 and stats["generated"] and stats["street"] > 0
+    assert 0 < stats["sensitive"] < stats["total"] / 10 and stats["leaks"] == 0
+    assert datetime.now(UTC) - stats["first"] < timedelta(days=366)
+    assert stats["last"] < datetime.now(UTC)
+    assert stats["weekend_nights"] > 0.6, "mostly Friday and Saturday nights, 22:00-03:00"
+
+    failures = await db.fetch(
+        "SELECT venue_id, array_agg(attempted_on ORDER BY attempted_on) AS days "
+        "FROM test_purchases WHERE outcome = 'fail' GROUP BY venue_id")
+    assert len(failures) == 2, "two venues sold to a child"
+    repeat = [f["days"] for f in failures if len(f["days"]) >= 2]
+    assert len(repeat) == 1
+    first, second = repeat[0][:2]
+    assert (second.year - first.year) * 12 + second.month - first.month <= 2, "s.147A"
+    assert await db.fetchval("SELECT count(*) FROM test_purchases WHERE outcome = 'pass'") > 10
+
+    await load_demo(db, progress=False)
+    assert await count(db, "incidents") == stats["total"], "a rerun adds nothing"

@@ -730,3 +730,60 @@ async def test_partners_read_the_pages_without_forms(people: Any, db: asyncpg.Co
         person = await partner.get(f"/staff/{staff_id}", headers=BROWSER)
         assert person.status_code == 200 and "Record training" not in person.text
         assert (await partner.get(f"/staff/{staff_id}/edit", headers=BROWSER)).status_code == 403
+
+
+# --- the demo borough --------------------------------------------------------------------
+
+async def test_demo_staff_are_plausible_labelled_and_added_once(
+    client: Client, db: asyncpg.Connection
+) -> None:
+    import random
+
+    from venues.staff import demo
+
+    venues = []
+    for n in range(12):
+        venue_id = await db.fetchval(
+            "INSERT INTO venues (name, dps_name, capacity, generated) "
+            "VALUES ($1, $2, $3, true) RETURNING id",
+            f"Venue {n}", f"Dee Pees {n}", 80 + 40 * n,
+        )
+        if n % 3 == 0:
+            await db.execute(
+                "INSERT INTO conditions (venue_id, kind, objective, params, text) VALUES "
+                "($1, 'door_supervisors', 'crime_disorder', '{\"count\": 2}', 'Two SIA staff')",
+                venue_id,
+            )
+        venues.append(venue_id)
+    real = await add_venue(db, "Not generated")
+    added = await demo.generate(db, random.Random(1))
+    assert added == await count(db, "staff") > 12 * 4
+    assert await demo.generate(db, random.Random(1)) == 0, "a rerun adds nobody"
+    assert await db.fetchval("SELECT count(*) FROM staff WHERE venue_id = $1", real) == 0
+    assert await db.fetchval("SELECT bool_and(generated) FROM staff")
+    on = today()
+    for n, venue_id in enumerate(venues):
+        dps = await db.fetch(
+            "SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps'", venue_id
+        )
+        assert [r["name"] for r in dps] == [f"Dee Pees {n}"]
+        doors = await db.fetchval(
+            "SELECT count(*) FROM staff WHERE venue_id = $1 AND role = 'door_supervisor' "
+            "AND left_on IS NULL", venue_id,
+        )
+        assert doors == (3 if n % 3 == 0 else 0)
+    sia = [r["sia_expires_on"] for r in await db.fetch(
+        "SELECT sia_expires_on FROM staff WHERE role = 'door_supervisor'"
+    )]
+    assert sum(d < on for d in sia) == 2
+    assert sum(on <= d <= on + timedelta(days=60) for d in sia) >= 1
+    statuses = [status_of(r["expires_on"], on) for r in await db.fetch(
+        "SELECT DISTINCT ON (staff_id, course) expires_on FROM training "
+        "ORDER BY staff_id, course, expires_on DESC"
+    )]
+    assert {"valid", "expiring", "expired"} <= set(statuses)
+    assert statuses.count("valid") > len(statuses) / 2
+    coverage = await front_of_house_coverage(db, venues)
+    assert all(total > 0 for _, total in coverage.values())
+    page = await client.get(f"/venues/{venues[0]}/staff", headers=BROWSER)
+    assert "generated demo data" in page.text

@@ -14,9 +14,13 @@ from typing import Any
 import msgspec
 
 from nte.db import Connection
+from venues.angela import demo as angela_demo
 from venues.fhrs import FhrsSummary, import_fhrs
+from venues.incidents import demo as incidents_demo
 from venues.queries import ensure_mandatory_conditions
 from venues.returns import demo as returns_demo
+from venues.staff import demo as staff_demo
+from venues.test_purchases import demo as test_purchases_demo
 
 __all__ = ["DEMO_FHRS_FILE", "DemoSummary", "load_demo"]
 
@@ -151,6 +155,12 @@ async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress
             generated += 1
             added += len(conditions)
         added += await ensure_mandatory_conditions(conn)
+        if generated:  # people for the venues licensed just now; a rerun adds nobody
+            await staff_demo.generate(conn, random.Random(f"{SEED}-staff"))
         if generated:  # only alongside licences made in this run, so a rerun adds nothing
             await returns_demo.generate(conn, rng)
+        if generated:  # each concern draws its own stream, so adding one changes no other
+            await angela_demo.generate(conn, random.Random(f"{SEED}-angela"))
+            await incidents_demo.generate(conn, random.Random(f"{SEED}-incidents"))
+            await test_purchases_demo.generate(conn, random.Random(f"{SEED}-test-purchases"))
     return DemoSummary(fhrs=fhrs, licences_generated=generated, conditions_added=added)

@@ -157,6 +157,17 @@ SERIOUS_VIOLENCE = Rule(
 _ACTIVE = "(s.left_on IS NULL OR s.left_on > $2)"
 _VALID = "t.completed_on <= $2 AND t.expires_on >= $2"
 
+# Who holds valid WAVE and Ask for Angela training today: one pass over the training table,
+# where a correlated EXISTS per person would probe it twice for every member of staff.
+_TRAINED = f"""
+    SELECT t.staff_id,
+           bool_or(t.course = 'wave') AND bool_or(t.course = 'ask_for_angela') AS covered,
+           bool_or(t.course = 'ask_for_angela') AS angela
+    FROM training t
+    WHERE t.course IN ('wave', 'ask_for_angela') AND {_VALID}
+    GROUP BY t.staff_id
+"""
+
 TRAINING_LAPSED = Rule(
     name="training_lapsed",
     severity="medium",
@@ -165,33 +176,30 @@ TRAINING_LAPSED = Rule(
     cleared="training coverage is back above the threshold and a DPS is recorded",
     params=lambda s: [s.training_coverage_percent],
     sql=f"""
-    WITH foh AS (
-        SELECT s.venue_id, s.id,
-               EXISTS (SELECT 1 FROM training t WHERE t.staff_id = s.id AND t.course = 'wave'
-                       AND {_VALID})
-               AND EXISTS (SELECT 1 FROM training t WHERE t.staff_id = s.id
-                           AND t.course = 'ask_for_angela' AND {_VALID}) AS covered
-        FROM staff s WHERE s.front_of_house AND {_ACTIVE}
-    ),
-    coverage AS (
-        SELECT venue_id, count(*) FILTER (WHERE covered) AS covered, count(*) AS total
-        FROM foh GROUP BY venue_id
+    WITH trained AS ({_TRAINED}),
+    per_venue AS (
+        SELECT s.venue_id, count(*) AS staff,
+               count(*) FILTER (WHERE s.front_of_house) AS total,
+               count(*) FILTER (WHERE s.front_of_house AND t.covered) AS covered,
+               bool_or(s.role = 'dps') AS has_dps
+        FROM staff s LEFT JOIN trained t ON t.staff_id = s.id
+        WHERE {_ACTIVE}
+        GROUP BY s.venue_id
     )
     SELECT c.venue_id, 'coverage',
            jsonb_build_object('covered', c.covered, 'front_of_house', c.total),
            'Only ' || c.covered || ' of ' || c.total
                || ' front-of-house staff have valid WAVE and Ask for Angela training ('
                || round(100.0 * c.covered / c.total) || '%, below ' || $3 || '%)'
-    FROM coverage c
-    WHERE 100 * c.covered < $3 * c.total
+    FROM per_venue c
+    WHERE c.total > 0 AND 100 * c.covered < $3 * c.total
     UNION ALL
     -- Judged only where the venue keeps a staff list: no list is not evidence of no DPS.
-    SELECT v.id, 'no_dps', jsonb_build_object('staff', count(*)),
+    SELECT c.venue_id, 'no_dps', jsonb_build_object('staff_on_list', c.staff),
            'No designated premises supervisor on the staff list of a licence that sells alcohol'
-    FROM venues v JOIN staff s ON s.venue_id = v.id AND {_ACTIVE}
-    WHERE v.status = 'active' AND 'sale_of_alcohol' = ANY (v.licensable_activities)
-    GROUP BY v.id
-    HAVING count(*) FILTER (WHERE s.role = 'dps') = 0
+    FROM per_venue c JOIN venues v ON v.id = c.venue_id
+    WHERE NOT c.has_dps AND v.status = 'active'
+      AND 'sale_of_alcohol' = ANY (v.licensable_activities)
     """,
 )
 
@@ -256,15 +264,17 @@ ANGELA_POSTERS_UNTRAINED = Rule(
     summary="Ask for Angela posters on display but no front-of-house staff trained to answer",
     cleared="trained staff are on the list again, or the posters came down",
     sql=f"""
+    WITH answering AS (
+        SELECT DISTINCT s.venue_id
+        FROM staff s JOIN ({_TRAINED}) t ON t.staff_id = s.id AND t.angela
+        WHERE s.front_of_house AND {_ACTIVE}
+    )
     SELECT p.venue_id, 'posters', jsonb_build_object('participation', p.id),
            'Ask for Angela posters are displayed but no front-of-house staff member has valid '
                || 'Ask for Angela training'
-    FROM angela_participation p
+    FROM angela_participation p LEFT JOIN answering a ON a.venue_id = p.venue_id
     WHERE p.posters_displayed AND (p.withdrawn_on IS NULL OR p.withdrawn_on > $2)
-      AND NOT EXISTS (
-          SELECT 1 FROM staff s JOIN training t ON t.staff_id = s.id
-          WHERE s.venue_id = p.venue_id AND s.front_of_house AND {_ACTIVE}
-            AND t.course = 'ask_for_angela' AND {_VALID})
+      AND a.venue_id IS NULL
     """,
 )
 
@@ -278,23 +288,39 @@ RETURN_OVERDUE = Rule(
     cleared="every return due in the last 12 months is in",
     params=lambda s: [s.return_due_days],
     # Due on the month's last day plus the setting; overdue from the day after. One flag per
-    # venue that names every missing month, not one per month.
+    # venue that names every missing month, not one per month. The months each venue sent
+    # come from one pass over the returns, compared as arrays, rather than a probe for
+    # every venue and month.
     sql="""
     WITH months AS (
-        SELECT m::date AS period, ((m + interval '1 month')::date - 1 + $3::int) AS due_on
+        SELECT array_agg(m::date ORDER BY m) AS due
         FROM generate_series(date_trunc('month', $2::date - interval '13 months'),
                              date_trunc('month', $2::date), interval '1 month') AS m
+        WHERE ((m + interval '1 month')::date - 1 + $3) < $2
+          AND ((m + interval '1 month')::date - 1 + $3) >= ($2 - interval '12 months')::date
+    ),
+    sent AS (
+        SELECT r.venue_id, array_agg(r.period) AS periods
+        FROM monthly_returns r, months
+        WHERE r.period = ANY (months.due)
+        GROUP BY r.venue_id
+    ),
+    missing AS (
+        SELECT v.id AS venue_id,
+               ARRAY(SELECT d FROM unnest(months.due) d
+                     WHERE s.periods IS NULL OR NOT d = ANY (s.periods) ORDER BY d) AS periods
+        FROM venues v CROSS JOIN months LEFT JOIN sent s ON s.venue_id = v.id
+        WHERE v.status = 'active' AND (s.periods IS NULL OR cardinality(s.periods) < cardinality(months.due))
     )
-    SELECT v.id, 'overdue',
-           jsonb_build_object('periods', jsonb_agg(to_char(m.period, 'YYYY-MM') ORDER BY m.period)),
-           count(*) || ' monthly return' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END
-               || ' overdue: ' || string_agg(to_char(m.period, 'FMMonth YYYY'), ', '
-                                              ORDER BY m.period)
-    FROM venues v CROSS JOIN months m
-    WHERE v.status = 'active' AND m.due_on < $2 AND m.due_on >= ($2 - interval '12 months')::date
-      AND NOT EXISTS (SELECT 1 FROM monthly_returns r
-                      WHERE r.venue_id = v.id AND r.period = m.period)
-    GROUP BY v.id
+    SELECT m.venue_id, 'overdue',
+           jsonb_build_object('periods', (SELECT jsonb_agg(to_char(p, 'YYYY-MM') ORDER BY p)
+                                          FROM unnest(m.periods) p)),
+           cardinality(m.periods) || ' monthly return'
+               || CASE WHEN cardinality(m.periods) > 1 THEN 's' ELSE '' END || ' overdue: '
+               || (SELECT string_agg(to_char(p, 'FMMonth YYYY'), ', ' ORDER BY p)
+                   FROM unnest(m.periods) p)
+    FROM missing m
+    WHERE cardinality(m.periods) > 0
     """,
 )
 

@@ -20,6 +20,7 @@ class RuleResult(msgspec.Struct):
     opened: int = 0
     updated: int = 0
     resolved: int = 0
+    seconds: float = 0.0
 
 
 class SweepResult(msgspec.Struct):
@@ -82,10 +83,20 @@ def _sweep_sql(rule: Rule, n_params: int) -> str:
         ) k
         ORDER BY venue_id, cause_key, opened_at
     ),
+    changed AS (
+        -- Only what is new or different reaches the upsert: ON CONFLICT would lock (and so
+        -- write) every unchanged flag on every run.
+        SELECT k.* FROM keyed k
+        LEFT JOIN flags fl ON fl.venue_id = k.venue_id AND fl.rule = {name}
+                          AND fl.cause_key = k.cause_key
+        WHERE fl.id IS NULL
+           OR (fl.status <> 'resolved'
+               AND (fl.evidence, fl.explanation) IS DISTINCT FROM (k.evidence, k.explanation))
+    ),
     upserted AS (
         INSERT INTO flags AS fl
             (venue_id, rule, cause_key, severity, evidence, explanation, opened_at, updated_at)
-        SELECT venue_id, {name}, cause_key, {severity}, evidence, explanation, $1, $1 FROM keyed
+        SELECT venue_id, {name}, cause_key, {severity}, evidence, explanation, $1, $1 FROM changed
         ON CONFLICT (venue_id, rule, cause_key) DO UPDATE
             SET evidence = EXCLUDED.evidence, explanation = EXCLUDED.explanation,
                 updated_at = EXCLUDED.updated_at
@@ -146,11 +157,14 @@ async def run_checks(
         await set_actor(conn, actor_id=None, actor="scheduled checks")
         for rule in rules:
             params = rule.params(settings)
+            rule_started = time.perf_counter()
             row = await conn.fetchrow(
                 _sweep_sql(rule, 2 + len(params)),
                 now, today, *params, rule.name, rule.severity, rule.cleared,
             )
-            by_rule[rule.name] = RuleResult(row["opened"], row["updated"], row["resolved"])
+            by_rule[rule.name] = RuleResult(
+                row["opened"], row["updated"], row["resolved"], time.perf_counter() - rule_started
+            )
         await refresh_badges(conn)
         seconds = time.perf_counter() - started
         run_id = await conn.fetchval(

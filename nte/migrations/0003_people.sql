@@ -15,6 +15,8 @@ CREATE TABLE staff (
     -- Stored without spaces: exactly the 16 digits printed on the SIA badge.
     sia_licence_no      text CHECK (sia_licence_no ~ '^[0-9]{16}$'),
     sia_expires_on      date,
+    -- True for the people (and so their training) made up by `nte demo`; the pages say so.
+    generated           boolean NOT NULL DEFAULT false,
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     CHECK (left_on IS NULL OR started_on IS NULL OR left_on >= started_on),

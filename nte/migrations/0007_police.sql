@@ -28,8 +28,15 @@ CREATE TABLE police_crimes (
 -- index entries) narrows to a bounding box; the exact distance is computed on what is left.
 CREATE INDEX police_crimes_position_idx ON police_crimes (latitude, longitude)
     WHERE latitude IS NOT NULL;
--- The months the imported data covers (min/max), and the unmapped count for them.
-CREATE INDEX police_crimes_month_idx ON police_crimes (month);
+-- The unmapped rows of a month, counted beside the area's table (a small index: few rows).
+CREATE INDEX police_crimes_unmapped_idx ON police_crimes (month) WHERE latitude IS NULL;
 
--- No audit trigger: the rows are public reference data written only by `nte import police`
+-- The months the imported files cover, so a month without a crime near a venue still shows
+-- (as 0) without scanning every crime for its month; written by the import.
+CREATE TABLE police_months (
+    month           date PRIMARY KEY CHECK (extract(day FROM month) = 1),
+    imported_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- No audit triggers: the rows are public reference data written only by `nte import police`
 -- (a million-row import would bury the audit trail), never changed by a person.

@@ -64,7 +64,9 @@ class AngelaController(Controller):
         return await service.load(conn, venue_id, retest_days=retest_days(request), today=today)
 
     @get("/tests", summary="Test visits, the latest first")
-    async def list_tests(self, conn: RequestConnection, venue_id: FromPath[int]) -> list[AngelaTest]:
+    async def list_tests(
+        self, conn: RequestConnection, venue_id: FromPath[int]
+    ) -> list[AngelaTest]:
         await venue_or_404(conn, venue_id)
         return await queries.list_tests(conn, venue_id)
 

@@ -67,9 +67,8 @@ class AngelaPages(Controller):
             data = form_to_struct(values, ParticipationPut)
             service.check_participation(data, london_today())
         except (FormInvalid, InvalidInput) as exc:
-            return await _page(
-                request, conn, venue_id, participation=values, participation_errors=_plain(exc.errors)
-            )
+            return await _page(request, conn, venue_id, participation=values,
+                               participation_errors=_plain(exc.errors))
         await queries.put_participation(conn, venue_id, data)
         return Redirect(f"/venues/{venue_id}/angela")
 
@@ -79,7 +78,8 @@ class AngelaPages(Controller):
     ) -> Any:
         await venue_or_404(conn, venue_id)
         form = await request.form()
-        values = {k: form.get(k, "") for k in ("tested_on", "tester_organisation", "outcome", "notes")}
+        names = ("tested_on", "tester_organisation", "outcome", "notes")
+        values = {k: form.get(k, "") for k in names}
         # A blank date or unpicked outcome is missing ("is required"), not "not a date".
         given = {k: v for k, v in values.items() if v or k not in ("tested_on", "outcome")}
         try:

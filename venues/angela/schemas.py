@@ -71,7 +71,7 @@ class Readiness(msgspec.Struct, kw_only=True):
     front_of_house_staff: int | None
     """Active front-of-house staff; None while staff records are not known."""
     trained_share: float | None
-    """trained_staff / front_of_house_staff (0..1); None when either is unknown or there is nobody."""
+    """trained_staff / front_of_house_staff (0..1); None when nobody is recorded front of house."""
     posters_without_trained_staff: bool
     """Posters promise help that nobody trained can give: worse than no posters."""
     last_test: AngelaTest | None

@@ -20,7 +20,9 @@ from venues.staff.queries import front_of_house_coverage
 __all__ = ["check_participation", "check_test", "load", "readiness", "retest_due"]
 
 
-def retest_due(last_test: AngelaTest | None, retest_days: int, today: date) -> tuple[date | None, bool]:
+def retest_due(
+    last_test: AngelaTest | None, retest_days: int, today: date
+) -> tuple[date | None, bool]:
     """(due date, overdue) of the re-test owed after a failed test.
 
     Only the last test matters: a later test, passed or failed, answers an earlier failure

@@ -1,1 +1,1 @@
-"""Incidents at venues and in the street, with sensitive details kept from those who may not see them."""
+"""Incidents at venues and in the street; sensitive details kept from those who may not see them."""

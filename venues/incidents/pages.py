@@ -110,7 +110,9 @@ class IncidentPages(Controller):
         incident = await queries.create_incident(
             conn, venue_id, prepared, reported_by=identity.user_id, viewer=identity
         )
-        return Redirect(f"/venues/{venue_id}/incidents?reported={incident.id}#incident-{incident.id}")
+        return Redirect(
+            f"/venues/{venue_id}/incidents?reported={incident.id}#incident-{incident.id}"
+        )
 
 
 async def _page(

@@ -1,4 +1,4 @@
-"""SQL for incidents; every read takes the viewer, so a sensitive incident cannot leak by omission."""
+"""SQL for incidents; every read takes the viewer, so no sensitive detail leaks by omission."""
 
 from __future__ import annotations
 

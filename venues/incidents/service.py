@@ -1,4 +1,4 @@
-"""The rules of incidents: who sees a sensitive one, what is always sensitive, what a new one needs."""
+"""Incident rules: who sees a sensitive one, what is always sensitive, what a new one needs."""
 
 from __future__ import annotations
 

@@ -9,11 +9,12 @@ file: a rerun finds the same keys and adds nothing, while two identical reports 
 from __future__ import annotations
 
 import csv
+import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from hashlib import sha256
-from itertools import count, repeat
+from itertools import chain, count, repeat
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -67,6 +68,25 @@ def _month(raw: str) -> date | None:
 
 
 _BAD = ["\x00"]  # stands in for a row the csv module could not read: one column, so skipped
+_NUL_LINE = re.compile(r"^.*\x00.*$", re.MULTILINE)
+
+
+def _without_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL: a line with one becomes a one-column (so bad) row,
+    # reported like any other instead of failing the whole import.
+    return _NUL_LINE.sub("\x00", text) if "\x00" in text else text
+
+
+def _csv_rows(blocks: Iterable[str], line: int) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) read by the csv module; ``line`` lines came before."""
+    reader = csv.reader(chain.from_iterable(io.StringIO(b, newline="") for b in blocks))
+    while True:
+        try:
+            for row in reader:
+                yield line + reader.line_num, row
+            return
+        except csv.Error:  # e.g. a stray quote made a field too large
+            yield line + reader.line_num, _BAD
 
 
 class _FileRows:
@@ -80,62 +100,50 @@ class _FileRows:
         self.unmapped = 0
         self.bad = 0
         self.bad_lines: list[int] = []
+        self.months: set[date] = set()
+        """The months the file's rows name."""
 
     def _skip(self, line: int) -> None:
         self.bad += 1
         if len(self.bad_lines) < SHOWN_BAD_LINES:
             self.bad_lines.append(line)
 
+    def _blocks(self, f: TextIO) -> Iterator[str]:
+        """The rest of the file in big blocks of whole lines, moving the progress bar."""
+        carry = ""
+        done = 0
+        while chunk := f.read(_CHUNK_CHARS):
+            position = f.buffer.tell()  # type: ignore[attr-defined]
+            self.bar.advance(position - done)
+            done = position
+            text = carry + chunk
+            cut = text.rfind("\n") + 1
+            text, carry = text[:cut], text[cut:]
+            if text:
+                yield _without_nul(text)
+        if carry:
+            yield _without_nul(carry)
+
     def _numbered_rows(self, f: TextIO) -> Iterator[tuple[int, list[str]]]:
         """(line number, fields) of every line after the header.
 
-        The street files quote nothing, so a chunk without quotes is split on commas, several
+        The street files quote nothing, so a block without quotes is split on commas, several
         times faster than the csv module; from the first quote on, the csv module reads the
         rest (a quoted field may hold a comma or run over several lines).
         """
         f.readline()  # the header, checked before the import began
         line = 1
-        done = 0
-        while chunk := f.readlines(_CHUNK_CHARS):
-            position = f.buffer.tell()  # type: ignore[attr-defined]
-            self.bar.advance(position - done)
-            done = position
-            if "\x00" in "".join(chunk):
-                # PostgreSQL text cannot hold NUL: such a line becomes a bad row, reported
-                # like any other, instead of failing the whole import.
-                chunk = ["\x00\n" if "\x00" in text else text for text in chunk]
-            text = "".join(chunk)
-            if "\r" in text:
-                text = text.replace("\r\n", "\n")
+        blocks = self._blocks(f)
+        for block in blocks:
+            text = block.replace("\r\n", "\n") if "\r" in block else block
             if '"' in text or "\r" in text:
-                yield from self._csv_rows(f, chunk, line, done)
+                yield from _csv_rows(chain([text], blocks), line)
                 return
             lines = text.split("\n")
             if lines[-1] == "":
                 lines.pop()
             yield from zip(count(line + 1), map(str.split, lines, repeat(",")), strict=False)
             line += len(lines)
-
-    def _csv_rows(
-        self, f: TextIO, chunk: list[str], line: int, done: int
-    ) -> Iterator[tuple[int, list[str]]]:
-        def rest() -> Iterator[str]:
-            nonlocal done
-            yield from chunk
-            while more := f.readlines(_CHUNK_CHARS):
-                position = f.buffer.tell()  # type: ignore[attr-defined]
-                self.bar.advance(position - done)
-                done = position
-                yield from ["\x00\n" if "\x00" in text else text for text in more]
-
-        reader = csv.reader(rest())
-        while True:
-            try:
-                for row in reader:
-                    yield line + reader.line_num, row
-                return
-            except csv.Error:  # e.g. a stray quote made a field too large
-                yield line + reader.line_num, _BAD
 
     def records(self) -> Iterator[tuple[Any, ...]]:
         """The good rows as tuples in COLUMNS order: the hot loop, so locals and few calls."""
@@ -194,6 +202,7 @@ class _FileRows:
         finally:
             self.rows = good + self.bad
             self.unmapped = unmapped
+            self.months = set(months.values())
 
 
 def _repeated_id(crime_id: str, seen: set[str]) -> str:
@@ -264,7 +273,9 @@ async def _load_into_empty_table(conn: Connection, file_rows: _FileRows) -> int 
     indexes = await conn.fetch(_INDEXES)
     for ix in indexes:
         if ix["constraint_name"]:
-            await conn.execute(f'ALTER TABLE police_crimes DROP CONSTRAINT "{ix["constraint_name"]}"')
+            await conn.execute(
+                f'ALTER TABLE police_crimes DROP CONSTRAINT "{ix["constraint_name"]}"'
+            )
         else:
             await conn.execute(f"DROP INDEX {ix['name']}")
     status = await conn.copy_records_to_table(
@@ -319,6 +330,11 @@ async def import_police(
                     file_new, file_updated = await _upsert(conn, file_rows)
                 else:
                     file_new, file_updated = written, 0
+                await conn.execute(
+                    "INSERT INTO police_months (month) SELECT unnest($1::date[]) "
+                    "ON CONFLICT DO NOTHING",
+                    sorted(file_rows.months),
+                )
                 rows += file_rows.rows
                 new += file_new
                 updated += file_updated

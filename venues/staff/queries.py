@@ -34,7 +34,7 @@ TRAINING_OWNER = "SELECT venue_id FROM training WHERE id = $1"
 STAFF_COLUMNS = """
     s.id, s.venue_id, s.name, s.role, s.front_of_house, s.started_on, s.left_on,
     s.sia_licence_no, s.sia_expires_on, (s.left_on IS NULL OR s.left_on > $1) AS active,
-    s.created_at, s.updated_at"""
+    s.generated, s.created_at, s.updated_at"""
 
 # The certificate's facts without its bytes: `content` is never named, so never read.
 TRAINING_COLUMNS = """

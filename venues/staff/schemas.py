@@ -73,6 +73,8 @@ class Staff(msgspec.Struct):
     sia_expires_on: date | None
     active: bool
     """Not left: no leaving date, or one still to come."""
+    generated: bool
+    """Made up by ``nte demo``, not recorded by anyone."""
     created_at: datetime
     updated_at: datetime
 

@@ -11,7 +11,8 @@ from venues.test_purchases.schemas import TestPurchase, TestPurchaseCreate
 
 __all__ = ["create_test_purchase", "list_test_purchases"]
 
-COLUMNS = "p.id, p.venue_id, p.attempted_on, p.agency, p.outcome, p.notes, p.generated, p.created_at"
+COLUMNS = """
+    p.id, p.venue_id, p.attempted_on, p.agency, p.outcome, p.notes, p.generated, p.created_at"""
 
 
 def _purchase(record: Any) -> TestPurchase:
