@@ -36,7 +36,10 @@ from inspections.flags.pages import FlagPages
 from inspections.flags.sweep import run_checks
 from nte.scheduler import Scheduler
 from venues.api import ConditionController, VenueController
+from venues.timeline.api import TimelineController, TimelinePages
 from venues.pages import VenuePages
+from venues.police.api import AreaController
+from venues.police.pages import AreaPages
 from venues.angela.api import AngelaController
 from venues.angela.pages import AngelaPages
 from venues.incidents.api import IncidentController
@@ -123,6 +126,10 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
             ReturnPages,
             FlagController,
             FlagPages,
+            TimelineController,
+            TimelinePages,
+            AreaController,
+            AreaPages,
             create_static_files_router(
                 path="/static", directories=[_package_dir("nte.static")], name="static"
             ),

@@ -232,6 +232,19 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.scratch import ScratchError
+    from venues.police.benchmark import run
+
+    if args.rows < 1:
+        raise UsageError("--rows must be at least 1")
+    try:
+        result = run(database_url(settings), args.rows)
+    except ScratchError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(result.report()))
+
+
 def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
     from inspections.flags.benchmark import run
     from nte.scratch import ScratchError
@@ -240,6 +253,19 @@ def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
         raise UsageError("--venues must be at least 1 and --incidents at least 0")
     try:
         result = run(database_url(settings), settings, args.venues, args.incidents)
+    except ScratchError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(result.report()))
+
+
+def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.http_bench import run
+    from nte.scratch import ScratchError
+
+    if args.requests < 1 or args.concurrency < 1:
+        raise UsageError("--requests and --concurrency must be at least 1")
+    try:
+        result = run(database_url(settings), args.requests, args.concurrency)
     except ScratchError as exc:
         raise UsageError(str(exc)) from None
     print("\n".join(result.report()))
@@ -293,17 +319,6 @@ def build_parser() -> argparse.ArgumentParser:
     police.add_argument("files", type=Path, nargs="+", metavar="FILE")
     police.set_defaults(func=cmd_import_police)
 
-    # Benchmarks: each loads its implementation only when it runs.
-    def bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
-        from venues.police.benchmark import BenchmarkError, run
-
-        if args.rows < 1:
-            raise UsageError("--rows must be at least 1")
-        try:
-            print("\n".join(run(database_url(settings), args.rows).report()))
-        except BenchmarkError as exc:
-            raise UsageError(str(exc)) from None
-
     bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
         dest="benchmark", required=True, parser_class=_Parser
     )
@@ -311,13 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
         "import-police", help="`import police` against a plain COPY, in a scratch database"
     )
     bench_police.add_argument("--rows", type=int, default=1_000_000)
-    bench_police.set_defaults(func=bench_import_police)
+    bench_police.set_defaults(func=cmd_bench_import_police)
     bench_checks = bench.add_parser(
         "checks", help="a sweep of the scheduled checks over a large made-up borough"
     )
     bench_checks.add_argument("--venues", type=int, default=20_000)
     bench_checks.add_argument("--incidents", type=int, default=2_000_000)
     bench_checks.set_defaults(func=cmd_bench_checks)
+    bench_http = bench.add_parser(
+        "http", help="request rate of GET /api/v1/venues/{id} against /healthz on a real server"
+    )
+    bench_http.add_argument("--requests", type=int, default=3000)
+    bench_http.add_argument("--concurrency", type=int, default=16)
+    bench_http.set_defaults(func=cmd_bench_http)
     return parser
 
 

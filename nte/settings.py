@@ -51,6 +51,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_max_failures_per_client: int = 20
     """Failed logins from one client address within the window before it is refused."""
     login_window_minutes: int = 15
+    area_radius_metres: int = 100
+    """Police-recorded crime is counted this far around a venue by default (25 to 1000)."""
     training_months: dict[str, int] = msgspec.field(
         default_factory=lambda: dict(TRAINING_MONTHS)
     )
@@ -113,6 +115,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)
+    if raw := env.get("NTE_AREA_RADIUS_METRES"):
+        fields["area_radius_metres"] = radius = _int("NTE_AREA_RADIUS_METRES", raw)
+        if not 25 <= radius <= 1000:
+            raise SettingsError(f"NTE_AREA_RADIUS_METRES must be from 25 to 1000, not {raw!r}")
     months = dict(TRAINING_MONTHS)
     for course in TRAINING_MONTHS:
         name = f"NTE_TRAINING_{course.upper()}_MONTHS"

@@ -69,7 +69,7 @@ def test_a_venue_manager_submits_last_months_return_on_a_phone(
     # Nothing sideways to scroll, and every control is thumb-sized.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     small = page.evaluate(
-        """() => [...document.querySelectorAll('main input, main select, main textarea, main .button')]
+        """() => [...document.querySelectorAll('main :is(input, select, textarea, .button)')]
             .map(e => [e, e.getBoundingClientRect()])
             .filter(([e, box]) => box.width > 0 && box.height < 44)
             .map(([e, box]) => `${e.id || e.textContent.trim()}: ${box.height}px`)"""
@@ -82,7 +82,7 @@ def test_a_venue_manager_submits_last_months_return_on_a_phone(
 
     page.get_by_label("Refusals").fill("6")
     page.get_by_label("Incidents not yet reported").fill("1")
-    page.get_by_label("About those incidents").fill("Argument at closing, door staff dealt with it.")
+    page.get_by_label("About those incidents").fill("Argument at closing, door staff saw to it.")
     page.get_by_label("Ask for Angela activations").fill("0")
     page.get_by_label("Door-staff hours").fill("32.5")
     page.get_by_label("CCTV checks done").fill("4")

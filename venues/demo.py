@@ -17,6 +17,8 @@ from nte.db import Connection
 from venues.angela import demo as angela_demo
 from venues.fhrs import FhrsSummary, import_fhrs
 from venues.incidents import demo as incidents_demo
+from venues.police import demo as police_demo
+from venues.police.schemas import ImportSummary
 from venues.queries import ensure_mandatory_conditions
 from venues.returns import demo as returns_demo
 from venues.staff import demo as staff_demo
@@ -43,6 +45,8 @@ class DemoSummary(msgspec.Struct):
     fhrs: FhrsSummary
     licences_generated: int
     conditions_added: int
+    police: ImportSummary | None = None
+    """The real town-centre police file (an upsert: a rerun adds nothing)."""
 
 
 def _hours(rng: random.Random, venue_type: str) -> dict[str, dict[str, str]]:
@@ -163,4 +167,7 @@ async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress
             await angela_demo.generate(conn, random.Random(f"{SEED}-angela"))
             await incidents_demo.generate(conn, random.Random(f"{SEED}-incidents"))
             await test_purchases_demo.generate(conn, random.Random(f"{SEED}-test-purchases"))
-    return DemoSummary(fhrs=fhrs, licences_generated=generated, conditions_added=added)
+    police = await police_demo.load(conn, progress=progress)
+    return DemoSummary(
+        fhrs=fhrs, licences_generated=generated, conditions_added=added, police=police
+    )

@@ -27,6 +27,9 @@ COUNTS = (
     "refusals", "incidents_unreported", "angela_activations", "door_staff_hours", "cctv_checks",
 )
 TEXTS = ("incidents_note", "staff_changes", "notes")
+# The borough's review queue shows the longest waiting first; more is a backlog to page through
+# on the venues' own pages, not one endless list.
+WAITING_SHOWN = 200
 
 
 def _month_choices(submitted: set[date], on: date, days: int) -> list[dict[str, Any]]:
@@ -63,6 +66,7 @@ async def _venue_page(
         "returns": returns,
         "choices": choices,
         "default": default,
+        "last_month": last,
         "default_due": service.due_on(default, days) if default else None,
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
         "late": {
@@ -181,7 +185,10 @@ class ReturnPages(Controller):
             template_name="venues/returns/borough.html",
             context={
                 "overdue": await queries.overdue_returns(conn, on, due_days=days),
-                "waiting": await queries.waiting_for_review(conn, due_days=days),
+                "waiting": await queries.waiting_for_review(
+                    conn, due_days=days, limit=WAITING_SHOWN
+                ),
+                "waiting_shown": WAITING_SHOWN,
                 "can_review": current_identity(request).role in STAFF,
                 "due_days": days,
             },

@@ -1,0 +1,88 @@
+"""SQL for police-recorded crime around a venue, shared by the API and the area page."""
+
+from __future__ import annotations
+
+import math
+
+from nte.db import Connection
+from venues.police.schemas import AreaCrimes, AreaMonth, TypeCount
+
+__all__ = ["EARTH_RADIUS_METRES", "area_crimes", "distance_metres"]
+
+EARTH_RADIUS_METRES = 6_371_008.8  # the mean radius (IUGG)
+
+# The bounding box ($4, $5: half its height and width in degrees) lets the position index
+# narrow the search; the haversine distance then keeps only what lies inside the circle.
+_NEAR = """
+SELECT to_char(month, 'YYYY-MM') AS month, crime_type, count(*)::int AS count
+FROM police_crimes
+WHERE latitude BETWEEN $1 - $4 AND $1 + $4
+  AND longitude BETWEEN $2 - $5 AND $2 + $5
+  AND 2 * 6371008.8 * asin(least(1, sqrt(
+        sin(radians(latitude - $1) / 2) ^ 2
+        + cos(radians($1)) * cos(radians(latitude)) * sin(radians(longitude - $2) / 2) ^ 2
+      ))) <= $3
+GROUP BY month, crime_type
+"""
+_MONTHS = "SELECT to_char(month, 'YYYY-MM') FROM police_months ORDER BY month"
+_UNMAPPED = "SELECT count(*)::int FROM police_crimes WHERE latitude IS NULL"
+
+
+def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The haversine distance the SQL above computes, for callers and tests."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    h = (math.sin((p2 - p1) / 2) ** 2
+         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))
+
+
+async def area_crimes(
+    conn: Connection,
+    venue_id: int,
+    latitude: float | None,
+    longitude: float | None,
+    radius_metres: int,
+) -> AreaCrimes:
+    """Crimes within ``radius_metres`` of the point by month and type, every imported month."""
+    months = [r[0] for r in await conn.fetch(_MONTHS)]
+    unmapped = await conn.fetchval(_UNMAPPED) if months else 0
+    cells: dict[str, dict[str, int]] = {m: {} for m in months}
+    type_totals: dict[str, int] = {}
+    located = latitude is not None and longitude is not None
+    if located and months:
+        assert latitude is not None and longitude is not None
+        # A little wider than the circle, so rounding never cuts off a crime on its edge.
+        half_height = math.degrees(radius_metres / EARTH_RADIUS_METRES) * 1.01
+        half_width = half_height / max(math.cos(math.radians(latitude)), 0.01)
+        for r in await conn.fetch(
+            _NEAR, latitude, longitude, float(radius_metres), half_height, half_width
+        ):
+            cells.setdefault(r["month"], {})[r["crime_type"]] = r["count"]
+            type_totals[r["crime_type"]] = type_totals.get(r["crime_type"], 0) + r["count"]
+    by_type = [
+        TypeCount(crime_type=t, count=n)
+        for t, n in sorted(type_totals.items(), key=lambda item: (-item[1], item[0]))
+    ]
+    order = [t.crime_type for t in by_type]
+    return AreaCrimes(
+        venue_id=venue_id,
+        radius_metres=radius_metres,
+        latitude=latitude,
+        longitude=longitude,
+        located=located,
+        first_month=months[0] if months else None,
+        last_month=months[-1] if months else None,
+        months=[
+            AreaMonth(
+                month=m,
+                total=sum(cells[m].values()),
+                by_type=[
+                    TypeCount(crime_type=t, count=cells[m][t]) for t in order if t in cells[m]
+                ],
+            )
+            for m in sorted(cells)
+        ],
+        by_type=by_type,
+        total=sum(type_totals.values()),
+        unmapped=unmapped,
+    )

@@ -1,0 +1,1 @@
+"""Everything that happened at a venue, newest first, from every part of its record."""
