@@ -156,7 +156,7 @@ async def attempt_login(
     )
     if await verify_password(row["password_hash"] if row else None, password):
         await throttle.clear_failures(conn, email)
-        return LoginOutcome(user_id=row["id"])  # type: ignore[index]
+        return LoginOutcome(user_id=row["id"] if row else None)
     failures = await throttle.record_failure(conn, email, client)
     await asyncio.sleep(throttle.slowdown(failures))
     return LoginOutcome()
@@ -232,7 +232,7 @@ async def request_password_reset(conn: asyncpg.Connection, settings: Settings, e
 
 async def email_token_user(conn: asyncpg.Connection, raw: str, purpose: str) -> int | None:
     """The account a still-valid, unused link belongs to."""
-    return await conn.fetchval(  # type: ignore[no-any-return]
+    return await conn.fetchval(
         """SELECT t.user_id FROM email_tokens t JOIN users u ON u.id = t.user_id
            WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL
              AND t.expires_at > now() AND NOT u.disabled""",

@@ -45,14 +45,18 @@ class AdminPages(Controller):
         self, request: Request[Any, Any, Any], conn: RequestConnection, state: State
     ) -> Response[Any]:
         form = await request.form()
-        values = {"email": str(form.get("email", "")), "display_name": str(form.get("display_name", "")),
-                  "role": str(form.get("role", "")), "venues": form.getall("venues", [])}
+        values: dict[str, Any] = {
+            "email": str(form.get("email", "")),
+            "display_name": str(form.get("display_name", "")),
+            "role": str(form.get("role", "")),
+            "venues": list(form.getall("venues", [])),
+        }
         try:
             if values["role"] not in ALL_ROLES:
                 raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
             async with conn.transaction():
                 await invite_user(
-                    conn, state.settings, email=values["email"], role=values["role"],  # type: ignore[arg-type]
+                    conn, state.settings, email=values["email"], role=values["role"],
                     display_name=values["display_name"], venue_ids=_venue_ids(values["venues"]),
                 )
         except InvalidInput as exc:
@@ -76,7 +80,7 @@ class AdminPages(Controller):
                 raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
             async with conn.transaction():
                 await update_user(
-                    conn, user_id, role=role,  # type: ignore[arg-type]
+                    conn, user_id, role=role,
                     venue_ids=_venue_ids(form.getall("venues", [])),
                     disabled=form.get("disabled") == "on",
                 )

@@ -46,7 +46,8 @@ async def _with_connection(
 
 
 async def migrate(dsn: str) -> list[str]:
-    return await _with_connection(dsn, apply_migrations)  # type: ignore[no-any-return]
+    applied: list[str] = await _with_connection(dsn, apply_migrations)
+    return applied
 
 
 def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:

@@ -79,7 +79,7 @@ def list_dev_mail(settings: Settings, limit: int = 100) -> list[DevMail]:
                 to=str(parsed["To"]),
                 subject=str(parsed["Subject"]),
                 sent_at=path.name[:15],
-                text=body.get_content() if body is not None else "",  # type: ignore[attr-defined]
+                text=body.get_content() if body is not None else "",
             )
         )
     return out

@@ -99,7 +99,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         ScopeState.from_scope(scope).csrf_token = expected
 
         if (
-            scope["method"] not in SAFE_METHODS
+            scope.get("method", "GET") not in SAFE_METHODS
             and bearer is None
             and scope["path"] not in CSRF_EXEMPT_PATHS
         ):
