@@ -30,7 +30,6 @@ import pytest
 import uvicorn
 from argon2 import PasswordHasher
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from nte.app import create_app
 from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for
@@ -313,7 +312,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
 
-    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.messages.append(parsed)  # type: ignore[arg-type]
         return "250 Message accepted for delivery"
@@ -341,3 +340,14 @@ def smtp() -> Iterator[tuple[SmtpSink, int]]:
         yield sink, port
     finally:
         controller.stop()
+
+
+def sign_in_on_the_way(page: Any, url: str, email: str, password: str, *, tap: bool = False) -> None:
+    """Open ``url`` as a stranger: the app sends the browser to sign in, then back to ``url``."""
+    page.goto(url)
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    button = page.get_by_role("button", name="Sign in")
+    button.tap() if tap else button.click()
+    page.wait_for_url(re.compile(re.escape(url) + "$"))

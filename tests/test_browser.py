@@ -11,7 +11,7 @@ import pytest
 
 from nte.accounts import create_user
 from nte.db import connect
-from tests.conftest import run_async
+from tests.conftest import run_async, sign_in_on_the_way
 from venues.demo import load_demo
 
 pytestmark = pytest.mark.browser
@@ -45,12 +45,7 @@ def demo(dsn: str) -> dict[str, Any]:
 def open_page(browser: Any, base: str, path: str, **context: Any) -> Any:
     """A new device on ``path``: sent to sign in first, then back to ``path``."""
     page = browser.new_context(**context).new_page()
-    page.goto(base + path)
-    assert re.search(r"/login\b", page.url), page.url
-    page.fill("#email", OFFICER[0])
-    page.fill("#password", OFFICER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(re.escape(path) + "$"))
+    sign_in_on_the_way(page, base + path, *OFFICER)
     return page
 
 
@@ -100,7 +95,7 @@ def test_search_then_open_a_venue_on_a_tablet(
     expect(page.locator("h1")).to_have_text("Society Rooms")
     licence = page.locator(".facts").get_by_text(demo["premises_licence_no"], exact=True)
     expect(licence).to_be_visible()
-    expect(page.get_by_text("generated demo data")).to_be_visible()
+    expect(page.locator(".notice.generated")).to_contain_text("generated demo data")
     expect(page.locator("#conditions-h")).to_have_text(re.compile(r"Conditions \(\d+\)"))
     expect(page.locator(".condition", has_text="Challenge 25")).to_be_visible()
     expect(page.locator(".chip.mandatory").first).to_be_visible()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
 
 from nte.accounts import create_user
 from nte.db import connect
-from tests.conftest import run_async
+from tests.conftest import run_async, sign_in_on_the_way
 from venues.demo import load_demo
 
 pytestmark = pytest.mark.browser
@@ -46,12 +45,7 @@ def test_a_venue_manager_signs_in_on_a_tablet_and_sees_only_their_venues(
 ) -> None:
     context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
     page = context.new_page()
-    page.goto(live_server.url + "/venues")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#email", MANAGER[0])
-    page.fill("#password", MANAGER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/venues$"))
+    sign_in_on_the_way(page, live_server.url + "/venues", *MANAGER)
 
     cards = page.locator(".cards .card-title")
     assert sorted(cards.all_inner_texts()) == sorted(managed["own"])

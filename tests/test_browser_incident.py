@@ -9,7 +9,7 @@ import pytest
 
 from nte.accounts import create_user
 from nte.db import connect
-from tests.conftest import run_async
+from tests.conftest import run_async, sign_in_on_the_way
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +46,7 @@ def test_a_venue_manager_reports_an_incident_from_a_phone(
 ) -> None:
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    page.goto(f"{live_server.url}/venues/{venue_id}/incidents")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#email", MANAGER[0])
-    page.fill("#password", MANAGER[1])
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(f"{live_server.url}/venues/{venue_id}/incidents")
+    sign_in_on_the_way(page, f"{live_server.url}/venues/{venue_id}/incidents", *MANAGER, tap=True)
 
     # The form is first on the page, fits the phone's width, and its choices are thumb-sized.
     assert page.get_by_role("heading", name="Report an incident").is_visible()

@@ -11,7 +11,7 @@ import pytest
 
 from nte.accounts import create_user
 from nte.db import connect
-from tests.conftest import run_async
+from tests.conftest import run_async, sign_in_on_the_way
 from venues.returns.service import due_on, last_ended_month, today
 
 pytestmark = pytest.mark.browser
@@ -51,12 +51,7 @@ def test_a_venue_manager_submits_last_months_return_on_a_phone(
     month = last.strftime("%B %Y")
     context = browser.new_context(viewport=PHONE, has_touch=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/venues/{venue['id']}")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#email", MANAGER[0])
-    page.fill("#password", MANAGER[1])
-    page.get_by_role("button", name="Sign in").tap()
-    page.wait_for_url(re.compile(rf"/venues/{venue['id']}$"))
+    sign_in_on_the_way(page, f"{live_server.url}/venues/{venue['id']}", *MANAGER, tap=True)
 
     page.get_by_role("link", name="Monthly returns").tap()
     page.wait_for_url(re.compile(rf"/venues/{venue['id']}/returns$"))

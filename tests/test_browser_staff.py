@@ -12,7 +12,7 @@ import pytest
 
 from nte.accounts import create_user
 from nte.db import connect
-from tests.conftest import run_async
+from tests.conftest import run_async, sign_in_on_the_way
 from venues.staff.service import today
 
 pytestmark = pytest.mark.browser
@@ -57,12 +57,7 @@ def test_a_manager_keeps_training_current_on_a_phone(
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
                                   is_mobile=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/venues/{venue['id']}")
-    page.wait_for_url(re.compile(r"/login\?next="))
-    page.fill("#email", MANAGER[0])
-    page.fill("#password", MANAGER[1])
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(rf"/venues/{venue['id']}$"))
+    sign_in_on_the_way(page, f"{live_server.url}/venues/{venue['id']}", *MANAGER)
 
     # The venue page loads its staff summary after the page itself.
     summary = page.locator(".staff-summary")
