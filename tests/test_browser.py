@@ -98,6 +98,9 @@ def test_search_then_open_a_venue_on_a_tablet(
     expect(page.locator(".notice.generated")).to_contain_text("generated demo data")
     expect(page.locator("#conditions-h")).to_have_text(re.compile(r"Conditions \(\d+\)"))
     expect(page.locator(".condition", has_text="Challenge 25")).to_be_visible()
+    # the law's eight conditions are folded away under the venue's own; a tap opens them
+    expect(page.locator(".chip.mandatory").first).to_be_hidden()
+    page.get_by_text("mandatory conditions of every alcohol licence").click()
     expect(page.locator(".chip.mandatory").first).to_be_visible()
     expect(page.locator("footer")).to_contain_text("Open Government Licence v3.0")
     assert not too_small(page, "main .button, .topbar a")

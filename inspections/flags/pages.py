@@ -20,6 +20,7 @@ __all__ = ["FlagPages"]
 
 RULE_NAMES = [r.name for r in RULES]
 RULE_SUMMARIES = {r.name: r.summary for r in RULES}
+RULE_TITLES = {r.name: r.title for r in RULES}
 
 
 class FlagPages(Controller):
@@ -51,7 +52,7 @@ class FlagPages(Controller):
             template_name="flags/list.html",
             context={"flags": items, "total": total, "status": status, "rule": rule or "",
                      "venue_id": venue_id, "page": page, "rules": RULE_NAMES,
-                     "summaries": RULE_SUMMARIES, "errors": {}},
+                     "summaries": RULE_SUMMARIES, "titles": RULE_TITLES, "errors": {}},
         )
 
     @get("/venues/{venue_id:int}/flags")
@@ -60,7 +61,7 @@ class FlagPages(Controller):
         items, total = await list_flags(conn, status="current", venue_id=venue_id, limit=20)
         return Template(
             template_name="flags/_venue.html",
-            context={"flags": items, "total": total, "venue_id": venue_id},
+            context={"flags": items, "total": total, "venue_id": venue_id, "titles": RULE_TITLES},
         )
 
     @post("/flags/{flag_id:int}", guards=[roles(*STAFF)])

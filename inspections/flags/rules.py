@@ -35,6 +35,8 @@ Severity = Literal["low", "medium", "high", "serious"]
 @dataclass(frozen=True)
 class Rule:
     name: str
+    title: str
+    """What people call it ("SIA expired")."""
     severity: Severity
     sql: str
     params: Callable[[Settings], list[Any]] = field(default=lambda s: [])
@@ -63,6 +65,7 @@ _SALES = """
 
 UNDERAGE_SALE = Rule(
     name="underage_sale",
+    title="Underage sale",
     severity="high",
     summary="Any failed test purchase or underage-sale incident in the last 12 months",
     cleared="the sale is now older than the look-back period",
@@ -79,6 +82,7 @@ UNDERAGE_SALE = Rule(
 
 PERSISTENT_UNDERAGE_SALES = Rule(
     name="persistent_underage_sales",
+    title="Persistent underage sales (s.147A)",
     severity="serious",
     summary="Two or more sales to children within any three consecutive months (s.147A)",
     cleared="no two sales within three months end inside the look-back period any more",
@@ -114,6 +118,7 @@ PERSISTENT_UNDERAGE_SALES = Rule(
 
 VIOLENCE_CLUSTER = Rule(
     name="violence_cluster",
+    title="Violence cluster",
     severity="high",
     summary="Three or more violent incidents at the venue in 28 days",
     cleared="fewer violent incidents than the threshold in the window now",
@@ -135,6 +140,7 @@ VIOLENCE_CLUSTER = Rule(
 
 SERIOUS_VIOLENCE = Rule(
     name="serious_violence",
+    title="Serious violence",
     severity="serious",
     summary="A serious violent or sexual incident, or one with a weapon, in the last 28 days",
     cleared="the incident is now older than the window",
@@ -170,6 +176,7 @@ _TRAINED = f"""
 
 TRAINING_LAPSED = Rule(
     name="training_lapsed",
+    title="Training lapsed",
     severity="medium",
     state=True,
     summary="Front-of-house WAVE and Ask-for-Angela coverage below 80%, or no DPS on the staff list",
@@ -205,6 +212,7 @@ TRAINING_LAPSED = Rule(
 
 SIA_EXPIRING = Rule(
     name="sia_expiring",
+    title="SIA licence expiring",
     severity="medium",
     summary="A door supervisor's SIA licence expires within 60 days",
     cleared="the licence was renewed, or it has now expired (see SIA expired)",
@@ -222,6 +230,7 @@ SIA_EXPIRING = Rule(
 
 SIA_EXPIRED = Rule(
     name="sia_expired",
+    title="SIA licence expired",
     severity="high",
     summary="A door supervisor on the staff list has an expired SIA licence (a breach if on duty)",
     cleared="the licence was renewed or the door supervisor left",
@@ -238,6 +247,7 @@ SIA_EXPIRED = Rule(
 
 ANGELA_RETEST_DUE = Rule(
     name="angela_retest_due",
+    title="Ask for Angela re-test due",
     severity="medium",
     summary="A failed Ask for Angela test not re-tested within 28 days",
     cleared="the venue was tested again",
@@ -259,6 +269,7 @@ ANGELA_RETEST_DUE = Rule(
 
 ANGELA_POSTERS_UNTRAINED = Rule(
     name="angela_posters_untrained",
+    title="Angela posters, no trained staff",
     severity="high",
     state=True,
     summary="Ask for Angela posters on display but no front-of-house staff trained to answer",
@@ -282,6 +293,7 @@ ANGELA_POSTERS_UNTRAINED = Rule(
 
 RETURN_OVERDUE = Rule(
     name="return_overdue",
+    title="Monthly return overdue",
     severity="low",
     state=True,
     summary="A monthly return is overdue (due 14 days after the month ends)",
