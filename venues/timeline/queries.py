@@ -87,13 +87,17 @@ _EVENTS = f"""
            '/venues/' || $1::bigint || '/staff'
     FROM staff s WHERE s.venue_id = $1::bigint AND s.left_on IS NOT NULL
     UNION ALL
-    SELECT a.at, 'licence',
-           CASE a.table_name WHEN 'venues' THEN 'Licence details ' ELSE 'Licence condition ' END
-               || CASE a.action WHEN 'create' THEN 'added' WHEN 'update' THEN 'changed'
-                                ELSE 'removed' END,
-           'By ' || a.actor, a.record_id, '/venues/' || $1::bigint || '#history'
+    -- One event per act (a request, or a command's minute), however many rows it touched.
+    SELECT max(a.at), 'licence',
+           CASE WHEN count(*) = 1
+                THEN CASE min(a.table_name) WHEN 'venues' THEN 'Licence details ' ELSE 'Licence condition ' END
+                     || CASE min(a.action) WHEN 'create' THEN 'added' WHEN 'update' THEN 'changed'
+                                           ELSE 'removed' END
+                ELSE 'Licence record: ' || count(*) || ' changes' END,
+           'By ' || a.actor, min(a.record_id), '/venues/' || $1::bigint || '#history'
     FROM audit_log a
     WHERE $4::boolean AND a.venue_id = $1::bigint AND a.table_name IN ('venues', 'conditions')
+    GROUP BY a.actor, coalesce(a.request_id, to_char(date_trunc('minute', a.at), 'YYYY-MM-DD HH24:MI'))
 """
 
 _PAGE = f"""
