@@ -68,12 +68,14 @@ async def _set_venues(conn: asyncpg.Connection, user_id: int, venue_ids: list[in
         raise InvalidInput({"venues": "names a venue that does not exist"})
     await conn.execute(
         "DELETE FROM user_venues WHERE user_id = $1 AND NOT (venue_id = ANY($2::bigint[]))",
-        user_id, venue_ids,
+        user_id,
+        venue_ids,
     )
     await conn.execute(
         """INSERT INTO user_venues (user_id, venue_id) SELECT $1, unnest($2::bigint[])
            ON CONFLICT DO NOTHING""",
-        user_id, venue_ids,
+        user_id,
+        venue_ids,
     )
 
 
@@ -101,7 +103,10 @@ async def create_user(
         user_id: int = await conn.fetchval(
             """INSERT INTO users (email, display_name, role, password_hash)
                VALUES ($1, $2, $3, $4) RETURNING id""",
-            email, display_name.strip() or email.split("@")[0], role, password_hash,
+            email,
+            display_name.strip() or email.split("@")[0],
+            role,
+            password_hash,
         )
         await _set_venues(conn, user_id, venue_ids)
     return user_id
@@ -124,7 +129,9 @@ async def update_user(
     _check_scope(role, venue_ids)
     await conn.execute(
         "UPDATE users SET role = $2, disabled = $3, updated_at = now() WHERE id = $1",
-        user_id, role, disabled,
+        user_id,
+        role,
+        disabled,
     )
     await _set_venues(conn, user_id, venue_ids)
     if disabled:
@@ -173,7 +180,10 @@ async def _email_token(
     await conn.execute(
         """INSERT INTO email_tokens (token_hash, user_id, purpose, expires_at)
            VALUES ($1, $2, $3, now() + $4)""",
-        digest, user_id, purpose, valid,
+        digest,
+        user_id,
+        purpose,
+        valid,
     )
     return raw
 
@@ -209,9 +219,7 @@ async def invite_user(
 async def request_password_reset(conn: asyncpg.Connection, settings: Settings, email: str) -> None:
     """Mail a reset link if the account exists; the caller answers the same either way."""
     email = normalise_email(email)
-    user_id = await conn.fetchval(
-        "SELECT id FROM users WHERE email = $1 AND NOT disabled", email
-    )
+    user_id = await conn.fetchval("SELECT id FROM users WHERE email = $1 AND NOT disabled", email)
     if user_id is None:
         return
     raw = await _email_token(conn, user_id, "reset", RESET_VALID)
@@ -236,7 +244,8 @@ async def email_token_user(conn: asyncpg.Connection, raw: str, purpose: str) -> 
         """SELECT t.user_id FROM email_tokens t JOIN users u ON u.id = t.user_id
            WHERE t.token_hash = $1 AND t.purpose = $2 AND t.used_at IS NULL
              AND t.expires_at > now() AND NOT u.disabled""",
-        token_hash(raw), purpose,
+        token_hash(raw),
+        purpose,
     )
 
 
@@ -248,7 +257,8 @@ async def redeem_email_token(
         """UPDATE email_tokens SET used_at = now()
            WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
            RETURNING user_id""",
-        token_hash(raw), purpose,
+        token_hash(raw),
+        purpose,
     )
     if user_id is None:
         raise InvalidInput({"link": "has expired or was already used; ask for a new one"})
@@ -257,7 +267,8 @@ async def redeem_email_token(
         raise InvalidInput({"password": problem})
     await conn.execute(
         "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
-        user_id, await hash_password(password),
+        user_id,
+        await hash_password(password),
     )
     await conn.execute("DELETE FROM sessions WHERE user_id = $1", user_id)
     return int(user_id)
@@ -298,7 +309,11 @@ async def ensure_demo_accounts(
             continue
         password = "demo-" + secrets.token_urlsafe(9)
         await create_user(
-            conn, email=email, role=role, display_name=name, password=password,
+            conn,
+            email=email,
+            role=role,
+            display_name=name,
+            password=password,
             venue_ids=manager_venue_ids if role == "venue_manager" else None,
         )
         passwords[email] = password

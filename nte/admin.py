@@ -56,8 +56,12 @@ class AdminPages(Controller):
                 raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
             async with conn.transaction():
                 await invite_user(
-                    conn, state.settings, email=values["email"], role=values["role"],
-                    display_name=values["display_name"], venue_ids=_venue_ids(values["venues"]),
+                    conn,
+                    state.settings,
+                    email=values["email"],
+                    role=values["role"],
+                    display_name=values["display_name"],
+                    venue_ids=_venue_ids(values["venues"]),
                 )
         except InvalidInput as exc:
             return await _users_page(conn, state, errors=exc.errors, values=values, status=422)
@@ -80,7 +84,9 @@ class AdminPages(Controller):
                 raise InvalidInput({"role": "must be one of " + ", ".join(ALL_ROLES)})
             async with conn.transaction():
                 await update_user(
-                    conn, user_id, role=role,
+                    conn,
+                    user_id,
+                    role=role,
                     venue_ids=_venue_ids(form.getall("venues", [])),
                     disabled=form.get("disabled") == "on",
                 )
@@ -108,17 +114,29 @@ class AdminPages(Controller):
 
 
 async def _users_page(
-    conn: Connection, state: State, *, errors: dict[str, str], values: dict[str, Any], status: int = 200
+    conn: Connection,
+    state: State,
+    *,
+    errors: dict[str, str],
+    values: dict[str, Any],
+    status: int = 200,
 ) -> Template:
     return Template(
         template_name="admin/users.html",
-        context={"users": await list_users(conn), "roles": ALL_ROLES, "errors": errors,
-                 "values": values, "venues": await _venue_choices(conn)},
+        context={
+            "users": await list_users(conn),
+            "roles": ALL_ROLES,
+            "errors": errors,
+            "values": values,
+            "venues": await _venue_choices(conn),
+        },
         status_code=status,
     )
 
 
-async def _user_page(conn: Connection, user_id: int, *, errors: dict[str, str], status: int = 200) -> Template:
+async def _user_page(
+    conn: Connection, user_id: int, *, errors: dict[str, str], status: int = 200
+) -> Template:
     user = await get_user(conn, user_id)
     if user is None:
         raise NotFoundException("No such account")
@@ -129,7 +147,12 @@ async def _user_page(conn: Connection, user_id: int, *, errors: dict[str, str], 
     )
     return Template(
         template_name="admin/user.html",
-        context={"user": user, "roles": ALL_ROLES, "errors": errors, "tokens": tokens,
-                 "venues": await _venue_choices(conn)},
+        context={
+            "user": user,
+            "roles": ALL_ROLES,
+            "errors": errors,
+            "tokens": tokens,
+            "venues": await _venue_choices(conn),
+        },
         status_code=status,
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from importlib import resources
-import logging
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,36 +20,36 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from inspections.flags.api import FlagController
+from inspections.flags.pages import FlagPages
+from inspections.flags.sweep import run_checks
 from nte import __version__
-from nte.db import create_pool, provide_connection
-from nte.errors import exception_handlers
 from nte.admin import AdminPages
 from nte.auth.api import AuthController
 from nte.auth.guards import STAFF, signed_in
 from nte.auth.middleware import auth_middleware
 from nte.auth.pages import LoginPages
+from nte.db import create_pool, provide_connection
+from nte.errors import exception_handlers
 from nte.health import healthz, readyz
 from nte.request_log import request_log_middleware
-from nte.settings import Settings
-from inspections.flags.api import FlagController
-from inspections.flags.pages import FlagPages
-from inspections.flags.sweep import run_checks
 from nte.scheduler import Scheduler
+from nte.settings import Settings
+from venues.angela.api import AngelaController
+from venues.angela.pages import AngelaPages
 from venues.api import ConditionController, VenueController
-from venues.timeline.api import TimelineController, TimelinePages
+from venues.incidents.api import IncidentController
+from venues.incidents.pages import IncidentPages
 from venues.pages import VenuePages
 from venues.police.api import AreaController
 from venues.police.pages import AreaPages
-from venues.angela.api import AngelaController
-from venues.angela.pages import AngelaPages
-from venues.incidents.api import IncidentController
-from venues.incidents.pages import IncidentPages
-from venues.test_purchases.api import TestPurchaseController
-from venues.test_purchases.pages import TestPurchasePages
-from venues.staff.api import StaffController
-from venues.staff.pages import StaffPages
 from venues.returns.api import ReturnController, VenueReturnController
 from venues.returns.pages import ReturnPages
+from venues.staff.api import StaffController
+from venues.staff.pages import StaffPages
+from venues.test_purchases.api import TestPurchaseController
+from venues.test_purchases.pages import TestPurchasePages
+from venues.timeline.api import TimelineController, TimelinePages
 
 __all__ = ["ATTRIBUTION", "create_app"]
 
@@ -69,7 +69,9 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env.globals["version"] = __version__
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize()
     env.globals["me"] = lambda request: request.scope.get("user")
-    env.globals["is_staff"] = lambda request: getattr(request.scope.get("user"), "role", None) in STAFF
+    env.globals["is_staff"] = lambda request: (
+        getattr(request.scope.get("user"), "role", None) in STAFF
+    )
     env.filters["london"] = lambda value: value.astimezone(LONDON).strftime("%-d %b %Y %H:%M")
 
 
@@ -78,7 +80,10 @@ async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
         result = await run_checks(conn, settings, trigger=trigger)
     log.info(
         "checks (%s): %d opened, %d resolved in %.2fs",
-        trigger, result.opened, result.resolved, result.seconds,
+        trigger,
+        result.opened,
+        result.resolved,
+        result.seconds,
     )
 
 

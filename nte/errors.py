@@ -114,9 +114,11 @@ def _from_database(exc: asyncpg.PostgresError) -> tuple[int, str, dict[str, str]
         field = re.sub(r"^[a-z]+_(?P<f>.+)_check$", r"\g<f>", field)
         return HTTP_422_UNPROCESSABLE_ENTITY, "Invalid value", {field: "is not an allowed value"}
     if isinstance(exc, asyncpg.ForeignKeyViolationError):
-        return HTTP_422_UNPROCESSABLE_ENTITY, "Unknown reference", {
-            "body": "refers to a record that does not exist"
-        }
+        return (
+            HTTP_422_UNPROCESSABLE_ENTITY,
+            "Unknown reference",
+            {"body": "refers to a record that does not exist"},
+        )
     if isinstance(exc, asyncpg.DataError):
         return HTTP_422_UNPROCESSABLE_ENTITY, "Invalid value", {"body": str(exc)}
     return HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error", {}

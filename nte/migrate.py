@@ -92,7 +92,9 @@ async def apply_migrations(
                 ) from exc
             await conn.execute(
                 "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
-                m.version, m.name, m.checksum,
+                m.version,
+                m.name,
+                m.checksum,
             )
         done.append(m.name)
     return done

@@ -52,7 +52,9 @@ async def claim_fire(pool: asyncpg.Pool, job: str, fire_time: datetime, instance
     claimed = await pool.fetchval(
         """INSERT INTO job_claims (job, fire_time, claimed_by) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING RETURNING true""",
-        job, fire_time, instance,
+        job,
+        fire_time,
+        instance,
     )
     return bool(claimed)
 
@@ -87,7 +89,8 @@ class Scheduler:
         finally:
             await self.pool.execute(
                 "UPDATE job_claims SET finished_at = now() WHERE job = $1 AND fire_time = $2",
-                job, fire_time,
+                job,
+                fire_time,
             )
         return True
 

@@ -18,8 +18,14 @@ class SettingsError(ValueError):
 
 # DOMAIN.md's default validity of each training course, in months.
 TRAINING_MONTHS: dict[str, int] = {
-    "wave": 12, "ask_for_angela": 12, "age_verification": 12, "drink_spiking": 12, "act": 12,
-    "conflict_management": 36, "first_aid": 36, "safeguarding": 24,
+    "wave": 12,
+    "ask_for_angela": 12,
+    "age_verification": 12,
+    "drink_spiking": 12,
+    "act": 12,
+    "conflict_management": 36,
+    "first_aid": 36,
+    "safeguarding": 24,
 }
 
 
@@ -53,9 +59,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     login_window_minutes: int = 15
     area_radius_metres: int = 100
     """Police-recorded crime is counted this far around a venue by default (25 to 1000)."""
-    training_months: dict[str, int] = msgspec.field(
-        default_factory=lambda: dict(TRAINING_MONTHS)
-    )
+    training_months: dict[str, int] = msgspec.field(default_factory=lambda: dict(TRAINING_MONTHS))
     """Months each training course stays valid, by course (``NTE_TRAINING_<COURSE>_MONTHS``)."""
     # Scheduled checks (DOMAIN.md's default rules); every threshold is a setting.
     underage_lookback_months: int = 12
@@ -107,11 +111,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (
-        "return_due_days", "angela_retest_days", "session_idle_hours", "session_max_hours",
+        "return_due_days",
+        "angela_retest_days",
+        "session_idle_hours",
+        "session_max_hours",
         "login_max_failures",
-        "login_max_failures_per_client", "login_window_minutes", "underage_lookback_months",
-        "violence_cluster_count", "violence_window_days", "training_coverage_percent",
-        "sia_warning_days", "checks_debounce_seconds",
+        "login_max_failures_per_client",
+        "login_window_minutes",
+        "underage_lookback_months",
+        "violence_cluster_count",
+        "violence_window_days",
+        "training_coverage_percent",
+        "sia_warning_days",
+        "checks_debounce_seconds",
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)

@@ -173,7 +173,10 @@ class People:
         user_id: int = await self.db.fetchval(
             "INSERT INTO users (email, display_name, role, password_hash) VALUES ($1, $2, $3, $4) "
             "RETURNING id",
-            email, f"Test {role}", role, self.password_hash,
+            email,
+            f"Test {role}",
+            role,
+            self.password_hash,
         )
         for venue_id in venue_ids:
             await self.db.execute(
@@ -251,7 +254,9 @@ class LiveServer:
     """The app served by uvicorn on a loopback port in a background thread (for the browser)."""
 
     def __init__(self, app: Litestar) -> None:
-        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+        )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -298,9 +303,15 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield b
         b.close()
@@ -342,7 +353,9 @@ def smtp() -> Iterator[tuple[SmtpSink, int]]:
         controller.stop()
 
 
-def sign_in_on_the_way(page: Any, url: str, email: str, password: str, *, tap: bool = False) -> None:
+def sign_in_on_the_way(
+    page: Any, url: str, email: str, password: str, *, tap: bool = False
+) -> None:
     """Open ``url`` as a stranger: the app sends the browser to sign in, then back to ``url``."""
     page.goto(url)
     page.wait_for_url(re.compile(r"/login\?next="))

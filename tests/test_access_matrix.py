@@ -21,8 +21,15 @@ from nte.auth.store import create_api_token
 from tests.conftest import People
 
 # Path parameters that name a record belonging to a venue: the routes must be venue-scoped.
-VENUE_RECORDS = {"venue_id", "condition_id", "flag_id", "return_id", "staff_id", "training_id",
-                 "incident_id"}
+VENUE_RECORDS = {
+    "venue_id",
+    "condition_id",
+    "flag_id",
+    "return_id",
+    "staff_id",
+    "training_id",
+    "incident_id",
+}
 # Path parameters that name something that is not a venue's (admin-only records, links).
 NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path"}
 IDENTITIES = ("anonymous", "admin", "officer", "partner", "manager_own", "manager_other")
@@ -55,8 +62,10 @@ class World:
         self.db, self.people = db, people
 
     async def build(self) -> None:
-        insert = ("INSERT INTO venues (name, licensable_activities) "
-                  "VALUES ($1, '{sale_of_alcohol}') RETURNING id")
+        insert = (
+            "INSERT INTO venues (name, licensable_activities) "
+            "VALUES ($1, '{sale_of_alcohol}') RETURNING id"
+        )
         self.venue_a = await self.db.fetchval(insert, "Venue A")
         self.venue_b = await self.db.fetchval(insert, "Venue B")
         self.users = {
@@ -71,20 +80,24 @@ class World:
         if name == "venue_id":
             return str(self.venue_a)
         if name == "condition_id":  # fresh each time: some routes delete it
-            return str(await self.db.fetchval(
-                "INSERT INTO conditions (venue_id, kind, objective, text) "
-                "VALUES ($1, 'cctv', 'crime_disorder', 'CCTV kept 31 days') RETURNING id",
-                self.venue_a,
-            ))
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO conditions (venue_id, kind, objective, text) "
+                    "VALUES ($1, 'cctv', 'crime_disorder', 'CCTV kept 31 days') RETURNING id",
+                    self.venue_a,
+                )
+            )
         if name == "return_id":  # a month of its own each time: one return per venue per month
-            return str(await self.db.fetchval(
-                "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
-                "angela_activations, door_staff_hours, cctv_checks) "
-                "SELECT $1, date '2000-01-01' + make_interval(months => count(*)::int), "
-                "0, 0, 0, 0, 0 "
-                "FROM monthly_returns WHERE venue_id = $1 RETURNING id",
-                self.venue_a,
-            ))
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
+                    "angela_activations, door_staff_hours, cctv_checks) "
+                    "SELECT $1, date '2000-01-01' + make_interval(months => count(*)::int), "
+                    "0, 0, 0, 0, 0 "
+                    "FROM monthly_returns WHERE venue_id = $1 RETURNING id",
+                    self.venue_a,
+                )
+            )
         if name in ("staff_id", "training_id"):  # a person with a course and its certificate
             staff_id = await self.db.fetchval(
                 "INSERT INTO staff (venue_id, name, role) VALUES ($1, 'Sam Bar', 'bar') RETURNING id",
@@ -95,28 +108,34 @@ class World:
             training_id = await self.db.fetchval(
                 "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
                 "VALUES ($1, $2, 'wave', current_date, current_date + 365) RETURNING id",
-                self.venue_a, staff_id,
+                self.venue_a,
+                staff_id,
             )
             await self.db.execute(
                 "INSERT INTO training_certificates (venue_id, training_id, filename, content_type, "
                 "size, content) VALUES ($1, $2, 'wave.pdf', 'application/pdf', 8, '%PDF-1.4')",
-                self.venue_a, training_id,
+                self.venue_a,
+                training_id,
             )
             return str(training_id)
         if name == "incident_id":  # sensitive, so a wrong scope would leak what matters most
-            return str(await self.db.fetchval(
-                "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
-                "description, sensitive) VALUES ($1, now(), 'sexual_offence', 'high', 'police', "
-                "'Reported to door staff', true) RETURNING id",
-                self.venue_a,
-            ))
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
+                    "description, sensitive) VALUES ($1, now(), 'sexual_offence', 'high', 'police', "
+                    "'Reported to door staff', true) RETURNING id",
+                    self.venue_a,
+                )
+            )
         if name == "flag_id":  # fresh each time: resolving one closes it for good
-            return str(await self.db.fetchval(
-                "INSERT INTO flags (venue_id, rule, cause_key, severity, explanation) "
-                "VALUES ($1, 'violence_cluster', 'cluster@' || gen_random_uuid(), 'high', "
-                "'3 violent incidents in 28 days') RETURNING id",
-                self.venue_a,
-            ))
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO flags (venue_id, rule, cause_key, severity, explanation) "
+                    "VALUES ($1, 'violence_cluster', 'cluster@' || gen_random_uuid(), 'high', "
+                    "'3 violent incidents in 28 days') RETURNING id",
+                    self.venue_a,
+                )
+            )
         if name == "user_id":
             return str(await self.people.user("partner"))
         if name == "token_id":
@@ -159,7 +178,9 @@ async def world(db: asyncpg.Connection, people: People) -> World:
     return w
 
 
-async def test_every_route_guards_every_role(running_app: Litestar, world: World, people: People) -> None:
+async def test_every_route_guards_every_role(
+    running_app: Litestar, world: World, people: People
+) -> None:
     table = route_table(running_app)
     assert len(table) > 30, "the route table should list the whole app"
     problems: list[str] = []
@@ -178,7 +199,8 @@ async def test_every_route_guards_every_role(running_app: Litestar, world: World
         for identity in IDENTITIES:
             url = await world.fill(path)
             client = (
-                people.anonymous(csrf=True) if identity == "anonymous"
+                people.anonymous(csrf=True)
+                if identity == "anonymous"
                 else await people.client_for(world.users[identity])
             )
             async with client:
@@ -196,8 +218,11 @@ async def test_every_route_guards_every_role(running_app: Litestar, world: World
             elif want == "allowed" and got in (401, 403, 404):
                 problems.append(f"{identity} {method} {url}: {got}, expected to be let in")
             elif want == "401":
-                page_redirect = not path.startswith("/api/") and got in (302, 303) and \
-                    response.headers["location"].startswith("/login")
+                page_redirect = (
+                    not path.startswith("/api/")
+                    and got in (302, 303)
+                    and response.headers["location"].startswith("/login")
+                )
                 if got != 401 and not page_redirect:
                     problems.append(f"{identity} {method} {url}: {got}, expected 401 or login")
             elif want in ("403", "404") and str(got) != want:
@@ -220,7 +245,9 @@ async def test_a_manager_lists_only_their_own_venues(world: World, people: Peopl
     ("identity", "status"),
     [("officer", 201), ("admin", 201), ("partner", 403), ("manager_own", 403)],
 )
-async def test_who_may_add_a_venue(world: World, people: People, identity: str, status: int) -> None:
+async def test_who_may_add_a_venue(
+    world: World, people: People, identity: str, status: int
+) -> None:
     async with await people.client_for(world.users[identity]) as client:
         response = await client.post("/api/v1/venues", json={"name": f"New by {identity}"})
         assert response.status_code == status

@@ -44,7 +44,9 @@ async def add_test(db: asyncpg.Connection, venue: int, days_ago: int, outcome: s
     await db.execute(
         "INSERT INTO angela_tests (venue_id, tested_on, tester_organisation, outcome) "
         "VALUES ($1, $2, 'Kent Police', $3)",
-        venue, today() - timedelta(days=days_ago), outcome,
+        venue,
+        today() - timedelta(days=days_ago),
+        outcome,
     )
 
 
@@ -54,13 +56,19 @@ async def add_front_of_house(
     staff = await db.fetchval(
         "INSERT INTO staff (venue_id, name, role, front_of_house, left_on) "
         "VALUES ($1, $2, 'bar', true, $3) RETURNING id",
-        venue, name, today() - timedelta(days=1) if left else None,
+        venue,
+        name,
+        today() - timedelta(days=1) if left else None,
     )
     for course in courses:
         await db.execute(
             "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
             "VALUES ($1, $2, $3, $4, $5)",
-            venue, staff, course, today() - timedelta(days=30), today() + timedelta(days=300),
+            venue,
+            staff,
+            course,
+            today() - timedelta(days=30),
+            today() + timedelta(days=300),
         )
 
 
@@ -85,19 +93,24 @@ async def test_a_manager_keeps_their_participation_and_the_history_records_it(
     venue = await add_venue(db)
     enrolled = (today() - timedelta(days=400)).isoformat()
     async with await people.signed_in("venue_manager", [venue]) as manager:
-        put = await manager.put(f"/api/v1/venues/{venue}/angela",
-                                json={"enrolled_on": enrolled, "posters_displayed": True})
+        put = await manager.put(
+            f"/api/v1/venues/{venue}/angela",
+            json={"enrolled_on": enrolled, "posters_displayed": True},
+        )
         assert put.status_code == 200, put.text
         assert put.json()["participating"] is True and put.json()["posters_displayed"] is True
         withdrawn = (today() - timedelta(days=3)).isoformat()
-        again = await manager.put(f"/api/v1/venues/{venue}/angela", json={
-            "enrolled_on": enrolled, "posters_displayed": False, "withdrawn_on": withdrawn})
+        again = await manager.put(
+            f"/api/v1/venues/{venue}/angela",
+            json={"enrolled_on": enrolled, "posters_displayed": False, "withdrawn_on": withdrawn},
+        )
         assert again.json()["participating"] is False
         assert again.json()["withdrawn_on"] == withdrawn
         assert (await manager.get(f"/api/v1/venues/{venue}/angela")).json() == again.json()
     assert await db.fetchval("SELECT count(*) FROM angela_participation") == 1
     actions = await db.fetch(
-        "SELECT action FROM audit_log WHERE table_name = 'angela_participation' ORDER BY id")
+        "SELECT action FROM audit_log WHERE table_name = 'angela_participation' ORDER BY id"
+    )
     assert [a["action"] for a in actions] == ["create", "update"]
 
 
@@ -105,8 +118,13 @@ BAD_PARTICIPATION: list[tuple[dict[str, Any], str]] = [
     ({"withdrawn_on": "2024-01-01"}, "withdrawn_on"),  # left without joining
     ({"enrolled_on": "2024-05-01", "withdrawn_on": "2024-04-30"}, "withdrawn_on"),
     ({"enrolled_on": (date.today() + timedelta(days=30)).isoformat()}, "enrolled_on"),
-    ({"enrolled_on": "2024-05-01", "withdrawn_on": (date.today() + timedelta(days=30)).isoformat()},
-     "withdrawn_on"),
+    (
+        {
+            "enrolled_on": "2024-05-01",
+            "withdrawn_on": (date.today() + timedelta(days=30)).isoformat(),
+        },
+        "withdrawn_on",
+    ),
     ({"enrolled_on": "May 2024"}, "enrolled_on"),
     ({"posters_displayed": "yes"}, "posters_displayed"),
     ({"posters": True}, "posters"),
@@ -117,8 +135,10 @@ async def test_bad_participation_is_refused_naming_the_field_and_changes_nothing
     client: Client, db: asyncpg.Connection
 ) -> None:
     venue = await add_venue(db)
-    await client.put(f"/api/v1/venues/{venue}/angela",
-                     json={"enrolled_on": "2023-01-01", "posters_displayed": True})
+    await client.put(
+        f"/api/v1/venues/{venue}/angela",
+        json={"enrolled_on": "2023-01-01", "posters_displayed": True},
+    )
     before = await db.fetchrow("SELECT * FROM angela_participation")
     for payload, field in BAD_PARTICIPATION:
         response = await client.put(f"/api/v1/venues/{venue}/angela", json=payload)
@@ -130,10 +150,15 @@ async def test_who_may_change_participation_and_record_tests(
     people: People, db: asyncpg.Connection
 ) -> None:
     venue = await add_venue(db)
-    test = {"tested_on": today().isoformat(), "tester_organisation": "Kent Police",
-            "outcome": "pass"}
+    test = {
+        "tested_on": today().isoformat(),
+        "tester_organisation": "Kent Police",
+        "outcome": "pass",
+    }
     for role, put_status, post_status in (
-        ("venue_manager", 200, 403), ("officer", 200, 201), ("admin", 200, 201),
+        ("venue_manager", 200, 403),
+        ("officer", 200, 201),
+        ("admin", 200, 201),
         ("partner", 403, 201),
     ):
         async with await people.signed_in(role, [venue] if role == "venue_manager" else []) as c:
@@ -151,14 +176,23 @@ async def test_tests_are_listed_latest_first_and_bad_ones_refused(
     venue = await add_venue(db)
     url = f"/api/v1/venues/{venue}/angela/tests"
     for days, outcome in ((60, "pass"), (10, "fail"), (200, "fail")):
-        r = await client.post(url, json={
-            "tested_on": (today() - timedelta(days=days)).isoformat(),
-            "tester_organisation": " Kent Police ", "outcome": outcome, "notes": f"{days}"})
+        r = await client.post(
+            url,
+            json={
+                "tested_on": (today() - timedelta(days=days)).isoformat(),
+                "tester_organisation": " Kent Police ",
+                "outcome": outcome,
+                "notes": f"{days}",
+            },
+        )
         assert r.status_code == 201, r.text
         assert r.json()["tester_organisation"] == "Kent Police"
     assert [t["notes"] for t in (await client.get(url)).json()] == ["10", "60", "200"]
-    good = {"tested_on": today().isoformat(), "tester_organisation": "Kent Police",
-            "outcome": "fail"}
+    good = {
+        "tested_on": today().isoformat(),
+        "tester_organisation": "Kent Police",
+        "outcome": "fail",
+    }
     for bad, field in (
         ({**good, "tested_on": (today() + timedelta(days=1)).isoformat()}, "tested_on"),
         ({**good, "outcome": "passed"}, "outcome"),
@@ -173,10 +207,19 @@ async def test_tests_are_listed_latest_first_and_bad_ones_refused(
 
 
 def _test(tested_on: date, outcome: str) -> AngelaTest:
-    return msgspec.convert({
-        "id": 1, "venue_id": 1, "tested_on": tested_on, "tester_organisation": "Kent Police",
-        "outcome": outcome, "notes": "", "generated": False, "created_at": datetime.now(),
-    }, AngelaTest)
+    return msgspec.convert(
+        {
+            "id": 1,
+            "venue_id": 1,
+            "tested_on": tested_on,
+            "tester_organisation": "Kent Police",
+            "outcome": outcome,
+            "notes": "",
+            "generated": False,
+            "created_at": datetime.now(),
+        },
+        AngelaTest,
+    )
 
 
 def test_retest_due_at_the_boundary() -> None:
@@ -221,8 +264,10 @@ async def test_readiness_counts_trained_front_of_house_staff(
     client: Client, db: asyncpg.Connection
 ) -> None:
     venue = await add_venue(db)
-    await client.put(f"/api/v1/venues/{venue}/angela",
-                     json={"enrolled_on": "2024-01-01", "posters_displayed": True})
+    await client.put(
+        f"/api/v1/venues/{venue}/angela",
+        json={"enrolled_on": "2024-01-01", "posters_displayed": True},
+    )
     await add_front_of_house(db, venue, "Ann", ("wave",))
     await add_front_of_house(db, venue, "Bob", ("ask_for_angela",))
     await add_front_of_house(db, venue, "Left", ("wave", "ask_for_angela"), left=True)
@@ -245,8 +290,10 @@ async def test_the_venue_page_loads_the_readiness_summary(
     client: Client, db: asyncpg.Connection
 ) -> None:
     venue = await add_venue(db)
-    await client.put(f"/api/v1/venues/{venue}/angela",
-                     json={"enrolled_on": "2024-01-01", "posters_displayed": True})
+    await client.put(
+        f"/api/v1/venues/{venue}/angela",
+        json={"enrolled_on": "2024-01-01", "posters_displayed": True},
+    )
     await add_test(db, venue, 35, "fail")
     await add_front_of_house(db, venue, "Ann", ("wave", "ask_for_angela"))
     await add_front_of_house(db, venue, "Bob", ())
@@ -268,7 +315,9 @@ async def test_the_angela_page_offers_each_role_its_own_forms(
 ) -> None:
     venue = await add_venue(db)
     for role, participation, tests in (
-        ("venue_manager", True, False), ("partner", False, True), ("officer", True, True),
+        ("venue_manager", True, False),
+        ("partner", False, True),
+        ("officer", True, True),
     ):
         async with await people.signed_in(role, [venue] if role == "venue_manager" else []) as c:
             page = await c.get(f"/venues/{venue}/angela", headers=BROWSER)
@@ -281,30 +330,53 @@ async def test_the_angela_page_offers_each_role_its_own_forms(
 async def test_the_forms_save_or_say_why_not(people: People, db: asyncpg.Connection) -> None:
     venue = await add_venue(db)
     async with await people.signed_in("venue_manager", [venue]) as manager:
-        bad = await manager.post(f"/venues/{venue}/angela", headers=BROWSER, data={
-            "enrolled_on": "2024-05-01", "withdrawn_on": "2024-04-01", "posters_displayed": "yes"})
+        bad = await manager.post(
+            f"/venues/{venue}/angela",
+            headers=BROWSER,
+            data={
+                "enrolled_on": "2024-05-01",
+                "withdrawn_on": "2024-04-01",
+                "posters_displayed": "yes",
+            },
+        )
         assert bad.status_code == 422
         assert "Withdrawn on cannot be before the enrolment date" in text_of(bad.text)
         assert 'value="2024-04-01"' in bad.text, "what was typed is kept"
         assert await db.fetchval("SELECT count(*) FROM angela_participation") == 0
-        good = await manager.post(f"/venues/{venue}/angela", headers=BROWSER, data={
-            "enrolled_on": "2024-05-01", "withdrawn_on": "", "posters_displayed": "yes"})
+        good = await manager.post(
+            f"/venues/{venue}/angela",
+            headers=BROWSER,
+            data={"enrolled_on": "2024-05-01", "withdrawn_on": "", "posters_displayed": "yes"},
+        )
         assert good.status_code in (302, 303)
     row = await db.fetchrow("SELECT * FROM angela_participation")
     assert row["enrolled_on"] == date(2024, 5, 1) and row["posters_displayed"] is True
     assert row["withdrawn_on"] is None
 
     async with await people.signed_in("partner") as partner:
-        bad = await partner.post(f"/venues/{venue}/angela/tests", headers=BROWSER, data={
-            "tested_on": "2024-06-01", "tester_organisation": "Kent Police", "notes": "kept"})
+        bad = await partner.post(
+            f"/venues/{venue}/angela/tests",
+            headers=BROWSER,
+            data={"tested_on": "2024-06-01", "tester_organisation": "Kent Police", "notes": "kept"},
+        )
         assert bad.status_code == 422 and "Outcome is required" in text_of(bad.text)
         assert ">kept</textarea>" in bad.text
-        bad = await partner.post(f"/venues/{venue}/angela/tests", headers=BROWSER, data={
-            "tested_on": "soon", "tester_organisation": "Kent Police", "outcome": "pass"})
+        bad = await partner.post(
+            f"/venues/{venue}/angela/tests",
+            headers=BROWSER,
+            data={"tested_on": "soon", "tester_organisation": "Kent Police", "outcome": "pass"},
+        )
         assert bad.status_code == 422 and "Date of the test must be a date" in text_of(bad.text)
         assert await db.fetchval("SELECT count(*) FROM angela_tests") == 0
-        good = await partner.post(f"/venues/{venue}/angela/tests", headers=BROWSER, data={
-            "tested_on": "2024-06-01", "tester_organisation": "Kent Police", "outcome": "fail"})
+        good = await partner.post(
+            f"/venues/{venue}/angela/tests",
+            headers=BROWSER,
+            data={
+                "tested_on": "2024-06-01",
+                "tester_organisation": "Kent Police",
+                "outcome": "fail",
+            },
+        )
         assert good.status_code in (302, 303)
         page = await partner.get(f"/venues/{venue}/angela", headers=BROWSER)
     assert "Re-test overdue" in text_of(page.text)
@@ -342,7 +414,8 @@ async def test_the_demo_enrols_most_of_the_town_centre_and_fails_about_a_quarter
     await load_demo(db, progress=False)
     venues = await db.fetch(
         """SELECT v.latitude, v.longitude, p.enrolled_on, p.posters_displayed, p.generated
-           FROM venues v LEFT JOIN angela_participation p ON p.venue_id = v.id""")
+           FROM venues v LEFT JOIN angela_participation p ON p.venue_id = v.id"""
+    )
     town = [v for v in venues if in_town_centre(v["latitude"], v["longitude"])]
     enrolled = [v for v in town if v["enrolled_on"]]
     assert len(town) > 20 and len(enrolled) > 0.7 * len(town)
@@ -356,5 +429,6 @@ async def test_the_demo_enrols_most_of_the_town_centre_and_fails_about_a_quarter
         """SELECT count(*) FROM angela_tests t WHERE t.outcome = 'fail'
              AND t.tested_on + 28 < current_date
              AND NOT EXISTS (SELECT 1 FROM angela_tests later WHERE later.venue_id = t.venue_id
-                             AND later.tested_on > t.tested_on)""")
+                             AND later.tested_on > t.tested_on)"""
+    )
     assert overdue > 0, "some failures were never re-tested"

@@ -27,7 +27,9 @@ async def form_token(client: httpx.AsyncClient, path: str = "/login") -> str:
     return match.group(1)
 
 
-async def log_in(client: httpx.AsyncClient, email: str, password: str = TEST_PASSWORD) -> httpx.Response:
+async def log_in(
+    client: httpx.AsyncClient, email: str, password: str = TEST_PASSWORD
+) -> httpx.Response:
     token = await form_token(client)
     return await client.post(
         "/login", data={"email": email, "password": password, "_csrf_token": token}
@@ -41,7 +43,9 @@ async def email_of(db: asyncpg.Connection, user_id: int) -> str:
 # --- sessions -------------------------------------------------------------------------------
 
 
-async def test_pages_send_strangers_to_the_login_page_and_back(anon_client: httpx.AsyncClient) -> None:
+async def test_pages_send_strangers_to_the_login_page_and_back(
+    anon_client: httpx.AsyncClient,
+) -> None:
     response = await anon_client.get("/venues?q=bull")
     assert response.status_code in (302, 303)
     assert response.headers["location"] == "/login?next=/venues%3Fq%3Dbull"
@@ -77,7 +81,9 @@ async def test_login_sets_a_new_session_id_and_the_old_one_stops_working(
         assert (await old.get("/api/v1/venues")).status_code == 401
 
 
-async def test_logout_ends_the_session_on_the_server(people: People, db: asyncpg.Connection) -> None:
+async def test_logout_ends_the_session_on_the_server(
+    people: People, db: asyncpg.Connection
+) -> None:
     user = await people.user("partner")
     async with people.anonymous() as browser:
         await log_in(browser, await email_of(db, user))
@@ -153,14 +159,16 @@ async def test_cookie_json_needs_csrf_but_a_bearer_token_does_not(
         assert refused.status_code == 403
         me = (await browser.get("/api/v1/auth/me")).json()
         ok = await browser.post(
-            "/api/v1/venues", json={"name": "Cookie And Header"},
+            "/api/v1/venues",
+            json={"name": "Cookie And Header"},
             headers={CSRF_HEADER: me["csrf_token"]},
         )
         assert ok.status_code == 201
     token = await create_api_token(db, user)
     async with people.anonymous() as script:
         made = await script.post(
-            "/api/v1/venues", json={"name": "Token Made"},
+            "/api/v1/venues",
+            json={"name": "Token Made"},
             headers={"Authorization": f"Bearer {token}"},
         )
         assert made.status_code == 201
@@ -173,13 +181,20 @@ async def _api_login(client: httpx.AsyncClient, email: str, password: str) -> ht
     return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
-async def test_unknown_and_known_emails_get_the_same_answer(people: People, db: asyncpg.Connection) -> None:
+async def test_unknown_and_known_emails_get_the_same_answer(
+    people: People, db: asyncpg.Connection
+) -> None:
     known = await email_of(db, await people.user("officer"))
     async with people.anonymous() as client:
         a = await _api_login(client, known, "wrong password entirely")
         b = await _api_login(client, "nobody@example.org", "wrong password entirely")
-    assert (a.status_code, a.json()) == (b.status_code, b.json()) == (
-        401, {"status": 401, "title": "Not signed in", "detail": "The e-mail or password is wrong."}
+    assert (
+        (a.status_code, a.json())
+        == (b.status_code, b.json())
+        == (
+            401,
+            {"status": 401, "title": "Not signed in", "detail": "The e-mail or password is wrong."},
+        )
     )
 
 
@@ -198,7 +213,9 @@ async def test_repeated_failures_are_refused_for_a_while_known_or_not(
             assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
 
 
-async def test_the_right_password_clears_earlier_failures(people: People, db: asyncpg.Connection) -> None:
+async def test_the_right_password_clears_earlier_failures(
+    people: People, db: asyncpg.Connection
+) -> None:
     known = await email_of(db, await people.user("officer"))
     async with people.anonymous() as client:
         for i in range(2):
@@ -215,12 +232,16 @@ async def test_api_token_works_until_revoked_and_records_its_last_use(
 ) -> None:
     user = await people.user("partner")
     token = await create_api_token(db, user, "police feed")
-    assert await db.fetchval("SELECT count(*) FROM api_tokens WHERE token_hash = $1",
-                             token.encode()) == 0, "only a hash is stored"
+    assert (
+        await db.fetchval("SELECT count(*) FROM api_tokens WHERE token_hash = $1", token.encode())
+        == 0
+    ), "only a hash is stored"
     headers = {"Authorization": f"Bearer {token}"}
     async with people.anonymous() as script:
         assert (await script.get("/api/v1/venues", headers=headers)).status_code == 200
-        assert await db.fetchval("SELECT last_used_at IS NOT NULL FROM api_tokens WHERE user_id = $1", user)
+        assert await db.fetchval(
+            "SELECT last_used_at IS NOT NULL FROM api_tokens WHERE user_id = $1", user
+        )
         await db.execute("UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1", user)
         assert (await script.get("/api/v1/venues", headers=headers)).status_code == 401
         wrong = {"Authorization": "Bearer nte_not-a-token"}
@@ -229,21 +250,41 @@ async def test_api_token_works_until_revoked_and_records_its_last_use(
 
 def test_tokens_create_prints_a_token_once(cli_env: dict[str, str]) -> None:
     made = subprocess.run(
-        [sys.executable, "-m", "nte", "users", "create", "--email", "Feed@Example.org",
-         "--role", "partner", "--password", "a long enough passphrase"],
-        env=cli_env, capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "nte",
+            "users",
+            "create",
+            "--email",
+            "Feed@Example.org",
+            "--role",
+            "partner",
+            "--password",
+            "a long enough passphrase",
+        ],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip().isdigit()
     token = subprocess.run(
         [sys.executable, "-m", "nte", "tokens", "create", "--email", "feed@example.org"],
-        env=cli_env, capture_output=True, text=True, check=False,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert token.returncode == 0, token.stderr
     assert token.stdout.startswith("nte_") and len(token.stdout.strip()) > 40
     missing = subprocess.run(
         [sys.executable, "-m", "nte", "tokens", "create", "--email", "nobody@example.org"],
-        env=cli_env, capture_output=True, text=True, check=False,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "nobody@example.org" in missing.stderr
@@ -262,7 +303,10 @@ def test_users_create_refuses_bad_input_in_one_line(
 ) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "nte", "users", "create", "--email", "x@example.org", *args],
-        env=cli_env, capture_output=True, text=True, check=False,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert reason in result.stderr and result.stderr.count("\n") == 1
@@ -271,11 +315,26 @@ def test_users_create_refuses_bad_input_in_one_line(
 # --- passwords, invitations, resets -------------------------------------------------------------
 
 
-async def test_passwords_are_stored_as_argon2id(db: asyncpg.Connection, cli_env: dict[str, str]) -> None:
+async def test_passwords_are_stored_as_argon2id(
+    db: asyncpg.Connection, cli_env: dict[str, str]
+) -> None:
     subprocess.run(
-        [sys.executable, "-m", "nte", "users", "create", "--email", "hash@example.org",
-         "--role", "officer", "--password", "a long enough passphrase"],
-        env=cli_env, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "nte",
+            "users",
+            "create",
+            "--email",
+            "hash@example.org",
+            "--role",
+            "officer",
+            "--password",
+            "a long enough passphrase",
+        ],
+        env=cli_env,
+        check=True,
+        capture_output=True,
     )
     stored = await db.fetchval("SELECT password_hash FROM users WHERE email = 'hash@example.org'")
     assert stored.startswith("$argon2id$")
@@ -287,30 +346,45 @@ async def test_an_invitation_arrives_by_smtp_and_its_link_works_once(
 ) -> None:
     sink, port = smtp
     running_app.state.settings = msgspec.structs.replace(
-        running_app.state.settings, smtp_host="127.0.0.1", smtp_port=port,
+        running_app.state.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
         base_url="http://testserver.local",
     )
     async with await people.signed_in("admin") as admin:
-        response = await admin.post("/admin/users", data={
-            "email": "New.Officer@Example.org", "display_name": "New Officer", "role": "officer",
-        })
+        response = await admin.post(
+            "/admin/users",
+            data={
+                "email": "New.Officer@Example.org",
+                "display_name": "New Officer",
+                "role": "officer",
+            },
+        )
         assert response.status_code in (302, 303)
     assert len(sink.messages) == 1
     assert sink.messages[0]["To"] == "new.officer@example.org"
     link = sink.links()[0]
     path = link.removeprefix("http://testserver.local")
-    assert await db.fetchval("SELECT count(*) FROM email_tokens WHERE token_hash::text LIKE $1",
-                             "%" + path.rsplit("/", 1)[1] + "%") == 0, "only a hash is stored"
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM email_tokens WHERE token_hash::text LIKE $1",
+            "%" + path.rsplit("/", 1)[1] + "%",
+        )
+        == 0
+    ), "only a hash is stored"
 
     async with people.anonymous() as newcomer:
         assert (await newcomer.get(path)).status_code == 200
         token = await form_token(newcomer, path)
-        weak = await newcomer.post(path, data={"password": "password123", "password_again": "password123",
-                                               "_csrf_token": token})
+        weak = await newcomer.post(
+            path,
+            data={"password": "password123", "password_again": "password123", "_csrf_token": token},
+        )
         assert weak.status_code == 422 and "most common passwords" in weak.text
         good = "bright lanterns on the medway"
-        done = await newcomer.post(path, data={"password": good, "password_again": good,
-                                               "_csrf_token": token})
+        done = await newcomer.post(
+            path, data={"password": good, "password_again": good, "_csrf_token": token}
+        )
         assert done.status_code in (302, 303)
         assert (await _api_login(newcomer, "new.officer@example.org", good)).status_code == 200
         again = await newcomer.get(path)
@@ -322,24 +396,33 @@ async def test_password_reset_mails_only_real_accounts_and_ends_old_sessions(
 ) -> None:
     sink, port = smtp
     running_app.state.settings = msgspec.structs.replace(
-        running_app.state.settings, smtp_host="127.0.0.1", smtp_port=port,
+        running_app.state.settings,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
         base_url="http://testserver.local",
     )
-    user = await people.user("venue_manager", [], email="manager@example.org") if False else \
-        await people.user("officer", email="reset.me@example.org")
+    user = (
+        await people.user("venue_manager", [], email="manager@example.org")
+        if False
+        else await people.user("officer", email="reset.me@example.org")
+    )
     old_session = await people.client_for(user)
     async with people.anonymous() as browser:
         answers = []
         for email in ("reset.me@example.org", "not.here@example.org"):
             token = await form_token(browser, "/password-reset")
-            page = await browser.post("/password-reset", data={"email": email, "_csrf_token": token})
+            page = await browser.post(
+                "/password-reset", data={"email": email, "_csrf_token": token}
+            )
             answers.append((page.status_code, "If that address has an account" in page.text))
         assert answers[0] == answers[1] == (200, True)
         assert [m["To"] for m in sink.messages] == ["reset.me@example.org"]
         path = sink.links()[0].removeprefix("http://testserver.local")
         token = await form_token(browser, path)
         new = "a new passphrase for winter"
-        done = await browser.post(path, data={"password": new, "password_again": new, "_csrf_token": token})
+        done = await browser.post(
+            path, data={"password": new, "password_again": new, "_csrf_token": token}
+        )
         assert done.status_code in (302, 303)
     async with old_session:
         assert (await old_session.get("/api/v1/venues")).status_code == 401
@@ -366,7 +449,8 @@ async def test_every_change_is_audited_with_who_and_which_request(
     await client.patch(f"/api/v1/venues/{venue['id']}", json={"capacity": 120})
     rows = await db.fetch(
         "SELECT actor, action, before, after, request_id FROM audit_log "
-        "WHERE table_name = 'venues' AND record_id = $1 ORDER BY id", venue["id"],
+        "WHERE table_name = 'venues' AND record_id = $1 ORDER BY id",
+        venue["id"],
     )
     assert [r["action"] for r in rows] == ["create", "update"]
     assert all(r["actor"].startswith("officer") and "(officer)" in r["actor"] for r in rows)
@@ -374,10 +458,14 @@ async def test_every_change_is_audited_with_who_and_which_request(
     assert rows[0]["request_id"] and rows[0]["request_id"] != rows[1]["request_id"]
 
 
-async def test_a_refused_change_leaves_no_audit_row(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+async def test_a_refused_change_leaves_no_audit_row(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
     before = await db.fetchval("SELECT count(*) FROM audit_log")
     await client.post("/api/v1/venues", json={"name": "First", "premises_licence_no": "PL/1"})
-    clash = await client.post("/api/v1/venues", json={"name": "Second", "premises_licence_no": "PL/1"})
+    clash = await client.post(
+        "/api/v1/venues", json={"name": "Second", "premises_licence_no": "PL/1"}
+    )
     assert clash.status_code == 409
     assert await db.fetchval("SELECT count(*) FROM audit_log") == before + 1
 
@@ -403,7 +491,9 @@ async def test_the_audit_trail_cannot_be_rewritten(
 async def test_officers_see_a_venues_history_and_managers_do_not(
     client: httpx.AsyncClient, people: People
 ) -> None:
-    venue = (await client.post("/api/v1/venues", json={"name": "History House", "capacity": 50})).json()
+    venue = (
+        await client.post("/api/v1/venues", json={"name": "History House", "capacity": 50})
+    ).json()
     await client.patch(f"/api/v1/venues/{venue['id']}", json={"capacity": 75})
     page = await client.get(f"/venues/{venue['id']}")
     assert 'id="history"' in page.text and "50" in page.text and "75" in page.text

@@ -72,8 +72,9 @@ def test_search_then_open_a_venue_on_a_tablet(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = open_page(browser, live_server.url, "/venues", viewport=TABLET, has_touch=True,
-                     color_scheme=scheme)
+    page = open_page(
+        browser, live_server.url, "/venues", viewport=TABLET, has_touch=True, color_scheme=scheme
+    )
     cards = page.locator(".card")
     expect(page.locator(".count")).to_have_text(re.compile(r"^128 venues"))
     expect(cards).to_have_count(25)
@@ -116,8 +117,15 @@ def test_search_then_open_a_venue_on_a_tablet(
 def test_pages_fit_a_phone_without_sideways_scrolling(
     browser: Any, live_server: Any, demo: dict[str, Any], scheme: str
 ) -> None:
-    page = open_page(browser, live_server.url, "/venues", viewport=PHONE, has_touch=True,
-                     is_mobile=True, color_scheme=scheme)
+    page = open_page(
+        browser,
+        live_server.url,
+        "/venues",
+        viewport=PHONE,
+        has_touch=True,
+        is_mobile=True,
+        color_scheme=scheme,
+    )
     width = "document.scrollingElement.scrollWidth"
     assert page.evaluate(width) <= PHONE["width"]
     shoot(page, f"phone-{scheme}-list")

@@ -26,14 +26,29 @@ def managed(dsn: str) -> dict[str, Any]:
             await load_demo(conn, progress=False)
             rows = await conn.fetch("SELECT id, name FROM venues ORDER BY id")
             own = [rows[3], rows[40]]
-            await create_user(conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1],
-                              venue_ids=[r["id"] for r in own])
+            await create_user(
+                conn,
+                email=MANAGER[0],
+                role="venue_manager",
+                password=MANAGER[1],
+                venue_ids=[r["id"] for r in own],
+            )
             # Another venue whose name shares nothing with theirs, so a search is unambiguous.
-            other = next(r for r in rows if r not in own and not any(
-                r["name"].lower() in o["name"].lower() or o["name"].lower() in r["name"].lower()
-                for o in own))
-            return {"own": [r["name"] for r in own], "own_ids": [r["id"] for r in own],
-                    "other_id": other["id"], "other_name": other["name"]}
+            other = next(
+                r
+                for r in rows
+                if r not in own
+                and not any(
+                    r["name"].lower() in o["name"].lower() or o["name"].lower() in r["name"].lower()
+                    for o in own
+                )
+            )
+            return {
+                "own": [r["name"] for r in own],
+                "own_ids": [r["id"] for r in own],
+                "other_id": other["id"],
+                "other_name": other["name"],
+            }
         finally:
             await conn.close()
 

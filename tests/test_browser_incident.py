@@ -14,8 +14,12 @@ from tests.conftest import run_async, sign_in_on_the_way
 pytestmark = pytest.mark.browser
 
 MANAGER = ("dps@swan.test", "a phone in one hand and a tray in the other")
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
-         "device_scale_factor": 3}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "has_touch": True,
+    "is_mobile": True,
+    "device_scale_factor": 3,
+}
 
 
 @pytest.fixture
@@ -27,13 +31,17 @@ def venue_id(dsn: str) -> int:
         try:
             venue: int = await conn.fetchval(
                 "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') "
-                "RETURNING id")
-            await create_user(conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1],
-                              venue_ids=[venue])
+                "RETURNING id"
+            )
+            await create_user(
+                conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1], venue_ids=[venue]
+            )
             await conn.execute(
                 "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
                 "description) VALUES ($1, now() - interval '3 days', 'theft', 'low', 'venue', "
-                "'Phone taken from a table')", venue)
+                "'Phone taken from a table')",
+                venue,
+            )
             return venue
         finally:
             await conn.close()

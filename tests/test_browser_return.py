@@ -33,8 +33,13 @@ def venue(dsn: str) -> dict[str, Any]:
                 "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') "
                 "RETURNING id"
             )
-            await create_user(conn, email=MANAGER[0], role="venue_manager",
-                              password=MANAGER[1], venue_ids=[venue_id])
+            await create_user(
+                conn,
+                email=MANAGER[0],
+                role="venue_manager",
+                password=MANAGER[1],
+                venue_ids=[venue_id],
+            )
             return {"id": venue_id}
         finally:
             await conn.close()

@@ -33,17 +33,26 @@ def venue(dsn: str) -> dict[str, Any]:
             )
             staff_id = await conn.fetchval(
                 "INSERT INTO staff (venue_id, name, role, front_of_house) "
-                "VALUES ($1, 'Ann Barker', 'dps', true) RETURNING id", venue_id,
+                "VALUES ($1, 'Ann Barker', 'dps', true) RETURNING id",
+                venue_id,
             )
             for course in ("wave", "ask_for_angela"):
                 await conn.execute(
                     "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
                     "VALUES ($1, $2, $3, $4, $5)",
-                    venue_id, staff_id, course, today() - timedelta(days=30),
+                    venue_id,
+                    staff_id,
+                    course,
+                    today() - timedelta(days=30),
                     today() + timedelta(days=300),
                 )
-            await create_user(conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1],
-                              venue_ids=[venue_id])
+            await create_user(
+                conn,
+                email=MANAGER[0],
+                role="venue_manager",
+                password=MANAGER[1],
+                venue_ids=[venue_id],
+            )
             return {"id": venue_id}
         finally:
             await conn.close()
@@ -54,8 +63,9 @@ def venue(dsn: str) -> dict[str, Any]:
 def test_a_manager_keeps_training_current_on_a_phone(
     browser: Any, live_server: Any, venue: dict[str, Any], tmp_path: Path
 ) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True,
-                                  is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True
+    )
     page = context.new_page()
     sign_in_on_the_way(page, f"{live_server.url}/venues/{venue['id']}", *MANAGER)
 

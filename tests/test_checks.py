@@ -22,10 +22,12 @@ TODAY = NOW.date()
 
 
 async def venue(db: asyncpg.Connection, name: str = "The Test Inn") -> int:
-    return int(await db.fetchval(
-        "INSERT INTO venues (name, licensable_activities) VALUES ($1, '{sale_of_alcohol}') RETURNING id",
-        name,
-    ))
+    return int(
+        await db.fetchval(
+            "INSERT INTO venues (name, licensable_activities) VALUES ($1, '{sale_of_alcohol}') RETURNING id",
+            name,
+        )
+    )
 
 
 async def sweep(db: asyncpg.Connection, settings: Settings, now: datetime = NOW) -> Any:
@@ -35,27 +37,41 @@ async def sweep(db: asyncpg.Connection, settings: Settings, now: datetime = NOW)
 async def flags(db: asyncpg.Connection, rule: str) -> list[asyncpg.Record]:
     return await db.fetch(
         "SELECT venue_id, cause_key, status, explanation, evidence, resolution FROM flags "
-        "WHERE rule = $1 ORDER BY id", rule,
+        "WHERE rule = $1 ORDER BY id",
+        rule,
     )
 
 
 async def purchase(db: asyncpg.Connection, venue_id: int, on: date, outcome: str = "fail") -> int:
-    return int(await db.fetchval(
-        "INSERT INTO test_purchases (venue_id, attempted_on, agency, outcome) "
-        "VALUES ($1, $2, 'Kent Trading Standards', $3) RETURNING id",
-        venue_id, on, outcome,
-    ))
+    return int(
+        await db.fetchval(
+            "INSERT INTO test_purchases (venue_id, attempted_on, agency, outcome) "
+            "VALUES ($1, $2, 'Kent Trading Standards', $3) RETURNING id",
+            venue_id,
+            on,
+            outcome,
+        )
+    )
 
 
 async def incident(
-    db: asyncpg.Connection, venue_id: int | None, at: datetime, category: str = "violence",
+    db: asyncpg.Connection,
+    venue_id: int | None,
+    at: datetime,
+    category: str = "violence",
     severity: str = "medium",
 ) -> int:
-    return int(await db.fetchval(
-        "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description, sensitive) "
-        "VALUES ($1, $2, $3, $4, 'police', 'Recorded for the test', $3 = 'sexual_offence') RETURNING id",
-        venue_id, at, category, severity,
-    ))
+    return int(
+        await db.fetchval(
+            "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description, "
+            "sensitive) "
+            "VALUES ($1, $2, $3, $4, 'police', 'Recorded for the test', $3 = 'sexual_offence') RETURNING id",
+            venue_id,
+            at,
+            category,
+            severity,
+        )
+    )
 
 
 # --- underage sales ---------------------------------------------------------------------------
@@ -83,8 +99,8 @@ async def test_a_failed_test_purchase_flags_and_clears_after_twelve_months(
 @pytest.mark.parametrize(
     ("first", "second", "flagged"),
     [
-        (date(2026, 3, 3), date(2026, 5, 28), True),   # inside three months
-        (date(2026, 3, 1), date(2026, 6, 2), False),   # three months and a day apart
+        (date(2026, 3, 3), date(2026, 5, 28), True),  # inside three months
+        (date(2026, 3, 1), date(2026, 6, 2), False),  # three months and a day apart
         (date(2025, 12, 20), date(2026, 2, 10), True),  # December and February, across the year
     ],
     ids=["march-may", "three-months-and-a-day", "december-february"],
@@ -174,7 +190,12 @@ async def test_a_continuing_cluster_keeps_its_flag_and_a_new_one_opens_after_it_
     ],
 )
 async def test_serious_violence(
-    db: asyncpg.Connection, settings: Settings, category: str, severity: str, days: int, flagged: bool
+    db: asyncpg.Connection,
+    settings: Settings,
+    category: str,
+    severity: str,
+    days: int,
+    flagged: bool,
 ) -> None:
     v = await venue(db)
     i = await incident(db, v, NOW - timedelta(days=days), category, severity)
@@ -191,21 +212,38 @@ async def test_serious_violence(
 
 
 async def person(
-    db: asyncpg.Connection, venue_id: int, role: str = "bar", *, foh: bool = True,
-    sia_expires_on: date | None = None, courses: tuple[str, ...] = (),
-    completed_on: date = date(2026, 6, 1), left_on: date | None = None,
+    db: asyncpg.Connection,
+    venue_id: int,
+    role: str = "bar",
+    *,
+    foh: bool = True,
+    sia_expires_on: date | None = None,
+    courses: tuple[str, ...] = (),
+    completed_on: date = date(2026, 6, 1),
+    left_on: date | None = None,
 ) -> int:
-    staff_id = int(await db.fetchval(
-        "INSERT INTO staff (venue_id, name, role, front_of_house, sia_licence_no, sia_expires_on, left_on) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-        venue_id, f"Person {role}", role, foh,
-        "1234567890123456" if sia_expires_on else None, sia_expires_on, left_on,
-    ))
+    staff_id = int(
+        await db.fetchval(
+            "INSERT INTO staff (venue_id, name, role, front_of_house, sia_licence_no, sia_expires_on, "
+            "left_on) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            venue_id,
+            f"Person {role}",
+            role,
+            foh,
+            "1234567890123456" if sia_expires_on else None,
+            sia_expires_on,
+            left_on,
+        )
+    )
     for course in courses:
         await db.execute(
             "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
             "VALUES ($1, $2, $3, $4::date, $4::date + interval '12 months')",
-            venue_id, staff_id, course, completed_on,
+            venue_id,
+            staff_id,
+            course,
+            completed_on,
         )
     return staff_id
 
@@ -229,14 +267,17 @@ async def test_training_coverage_below_80_percent(
         assert found[0]["explanation"].startswith("Only 3 of 5 front-of-house staff")
         untrained = await db.fetch(
             "SELECT s.id FROM staff s WHERE s.venue_id = $1 AND s.front_of_house AND s.left_on IS NULL "
-            "AND NOT EXISTS (SELECT 1 FROM training t WHERE t.staff_id = s.id AND t.course = 'ask_for_angela')",
+            "AND NOT EXISTS (SELECT 1 FROM training t "
+            "                WHERE t.staff_id = s.id AND t.course = 'ask_for_angela')",
             v,
         )
         for row in untrained:
             await db.execute(
                 "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
                 "VALUES ($1, $2, 'ask_for_angela', $3::date, $3::date + interval '12 months')",
-                v, row["id"], TODAY,
+                v,
+                row["id"],
+                TODAY,
             )
         await sweep(db, settings)
         assert (await flags(db, "training_lapsed"))[0]["status"] == "resolved"
@@ -282,7 +323,9 @@ async def test_sia_licences(
     assert bool(await flags(db, "sia_expiring")) is expiring
     assert bool(await flags(db, "sia_expired")) is expired
     # Renewed for three years: both kinds resolve by themselves.
-    await db.execute("UPDATE staff SET sia_expires_on = $2 WHERE id = $1", door, TODAY + timedelta(days=1095))
+    await db.execute(
+        "UPDATE staff SET sia_expires_on = $2 WHERE id = $1", door, TODAY + timedelta(days=1095)
+    )
     await sweep(db, settings)
     statuses = [f["status"] for r in ("sia_expiring", "sia_expired") for f in await flags(db, r)]
     assert all(s == "resolved" for s in statuses)
@@ -298,24 +341,31 @@ async def test_a_failed_angela_test_needs_a_retest_within_28_days(
     v = await venue(db)
     await db.execute(
         "INSERT INTO angela_tests (venue_id, tested_on, tester_organisation, outcome) "
-        "VALUES ($1, $2, 'Kent Police', 'fail')", v, TODAY - timedelta(days=days_ago),
+        "VALUES ($1, $2, 'Kent Police', 'fail')",
+        v,
+        TODAY - timedelta(days=days_ago),
     )
     await sweep(db, settings)
     assert bool(await flags(db, "angela_retest_due")) is flagged
     if flagged:
         await db.execute(
             "INSERT INTO angela_tests (venue_id, tested_on, tester_organisation, outcome) "
-            "VALUES ($1, $2, 'Kent Police', 'pass')", v, TODAY,
+            "VALUES ($1, $2, 'Kent Police', 'pass')",
+            v,
+            TODAY,
         )
         await sweep(db, settings)
         assert (await flags(db, "angela_retest_due"))[0]["status"] == "resolved"
 
 
-async def test_angela_posters_without_trained_staff(db: asyncpg.Connection, settings: Settings) -> None:
+async def test_angela_posters_without_trained_staff(
+    db: asyncpg.Connection, settings: Settings
+) -> None:
     v = await venue(db)
     await db.execute(
         "INSERT INTO angela_participation (venue_id, enrolled_on, posters_displayed) VALUES ($1, $2, true)",
-        v, date(2026, 1, 1),
+        v,
+        date(2026, 1, 1),
     )
     bar = await person(db, v, courses=("wave",))
     await sweep(db, settings)
@@ -323,7 +373,10 @@ async def test_angela_posters_without_trained_staff(db: asyncpg.Connection, sett
     assert flag["status"] == "open"
     await db.execute(
         "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
-        "VALUES ($1, $2, 'ask_for_angela', $3::date, $3::date + interval '12 months')", v, bar, TODAY,
+        "VALUES ($1, $2, 'ask_for_angela', $3::date, $3::date + interval '12 months')",
+        v,
+        bar,
+        TODAY,
     )
     await sweep(db, settings)
     [flag] = await flags(db, "angela_posters_untrained")
@@ -333,7 +386,9 @@ async def test_angela_posters_without_trained_staff(db: asyncpg.Connection, sett
 # --- monthly returns --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("day", "overdue"), [(date(2026, 11, 14), False), (date(2026, 11, 15), True)])
+@pytest.mark.parametrize(
+    ("day", "overdue"), [(date(2026, 11, 14), False), (date(2026, 11, 15), True)]
+)
 async def test_a_return_is_overdue_the_day_after_its_due_date(
     db: asyncpg.Connection, settings: Settings, day: date, overdue: bool
 ) -> None:
@@ -346,16 +401,23 @@ async def test_a_return_is_overdue_the_day_after_its_due_date(
         await db.execute(
             "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
             "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, $2, 0, 0, 0, 0, 4) "
-            "ON CONFLICT DO NOTHING", v, period,
+            "ON CONFLICT DO NOTHING",
+            v,
+            period,
         )
-    await sweep(db, settings, now=datetime.combine(day, datetime.min.time(), tzinfo=LONDON) + timedelta(hours=9))
+    await sweep(
+        db,
+        settings,
+        now=datetime.combine(day, datetime.min.time(), tzinfo=LONDON) + timedelta(hours=9),
+    )
     found = await flags(db, "return_overdue")
     assert bool(found) is overdue
     if overdue:
         assert found[0]["explanation"] == "1 monthly return overdue: October 2026"
         await db.execute(
             "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
-            "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, '2026-10-01', 0, 0, 0, 0, 4)", v,
+            "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, '2026-10-01', 0, 0, 0, 0, 4)",
+            v,
         )
         await sweep(db, settings, now=datetime.combine(day, datetime.min.time(), tzinfo=LONDON))
         assert (await flags(db, "return_overdue"))[0]["status"] == "resolved"
@@ -403,9 +465,11 @@ async def test_a_manager_sees_their_venues_flags_only_and_cannot_change_them(
     await purchase(db, theirs, date(2026, 10, 2))
     await sweep(db, settings)
     own_flag = await db.fetchval(
-        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", mine)
+        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", mine
+    )
     other_flag = await db.fetchval(
-        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", theirs)
+        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", theirs
+    )
     async with await people.signed_in("venue_manager", [mine]) as manager:
         listed = (await manager.get("/api/v1/flags")).json()
         assert {f["venue_name"] for f in listed["items"]} == {"Mine"}
@@ -413,8 +477,12 @@ async def test_a_manager_sees_their_venues_flags_only_and_cannot_change_them(
         assert snooping["items"] == [] and snooping["total"] == 0
         page = await manager.get("/flags")
         assert "Mine" in page.text and "Theirs" not in page.text
-        assert (await manager.patch(f"/api/v1/flags/{own_flag}", json={"action": "acknowledge"})).status_code == 403
-        assert (await manager.patch(f"/api/v1/flags/{other_flag}", json={"action": "acknowledge"})).status_code == 404
+        assert (
+            await manager.patch(f"/api/v1/flags/{own_flag}", json={"action": "acknowledge"})
+        ).status_code == 403
+        assert (
+            await manager.patch(f"/api/v1/flags/{other_flag}", json={"action": "acknowledge"})
+        ).status_code == 404
 
 
 async def test_an_officer_acknowledges_then_resolves_with_a_note(
@@ -424,7 +492,8 @@ async def test_an_officer_acknowledges_then_resolves_with_a_note(
     await purchase(db, v, date(2026, 10, 1))
     await sweep(db, settings)
     flag_id = await db.fetchval(
-        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", v)
+        "SELECT id FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", v
+    )
     ack = await client.patch(f"/api/v1/flags/{flag_id}", json={"action": "acknowledge"})
     assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
     no_note = await client.patch(f"/api/v1/flags/{flag_id}", json={"action": "resolve"})
@@ -433,20 +502,27 @@ async def test_an_officer_acknowledges_then_resolves_with_a_note(
     done = await client.patch(
         f"/api/v1/flags/{flag_id}", json={"action": "resolve", "note": "Licence review booked"}
     )
-    assert done.json()["status"] == "resolved" and done.json()["resolution"] == "Licence review booked"
+    assert (
+        done.json()["status"] == "resolved" and done.json()["resolution"] == "Licence review booked"
+    )
     # the badge drops the resolved flag (the venue's overdue returns remain)
     assert await db.fetchval("SELECT open_flags FROM venues WHERE id = $1", v) == 1
     changes = await db.fetch(
         "SELECT actor, after->>'status' AS status FROM audit_log WHERE table_name = 'flags' "
-        "AND record_id = $1 AND action = 'update' ORDER BY id", flag_id,
+        "AND record_id = $1 AND action = 'update' ORDER BY id",
+        flag_id,
     )
     assert [c["status"] for c in changes] == ["acknowledged", "resolved"]
     assert all("(officer)" in c["actor"] for c in changes)
     # The cause is still there, but a resolved flag is never raised again for it.
     rerun = await sweep(db, settings)
     assert rerun.opened == 0
-    assert await db.fetchval(
-        "SELECT count(*) FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", v) == 1
+    assert (
+        await db.fetchval(
+            "SELECT count(*) FROM flags WHERE venue_id = $1 AND rule = 'underage_sale'", v
+        )
+        == 1
+    )
 
 
 async def test_flagged_venues_show_a_badge_in_the_list(
@@ -458,7 +534,8 @@ async def test_flagged_venues_show_a_badge_in_the_list(
             "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
             "angela_activations, door_staff_hours, cctv_checks) "
             "SELECT $1, m::date, 0, 0, 0, 0, 4 FROM generate_series("
-            "date '2025-09-01', date '2026-10-01', interval '1 month') m", v,
+            "date '2025-09-01', date '2026-10-01', interval '1 month') m",
+            v,
         )
     await purchase(db, flagged, date(2026, 10, 1))
     await sweep(db, settings)
@@ -475,8 +552,12 @@ async def test_flagged_venues_show_a_badge_in_the_list(
 
 
 def test_the_nightly_fire_is_02_00_london_across_the_clock_change() -> None:
-    assert last_fire_before(datetime(2026, 11, 28, 1, 59, tzinfo=LONDON)) == datetime(2026, 11, 27, 2, 0, tzinfo=LONDON)
-    assert last_fire_before(datetime(2026, 11, 28, 2, 0, tzinfo=LONDON)) == datetime(2026, 11, 28, 2, 0, tzinfo=LONDON)
+    assert last_fire_before(datetime(2026, 11, 28, 1, 59, tzinfo=LONDON)) == datetime(
+        2026, 11, 27, 2, 0, tzinfo=LONDON
+    )
+    assert last_fire_before(datetime(2026, 11, 28, 2, 0, tzinfo=LONDON)) == datetime(
+        2026, 11, 28, 2, 0, tzinfo=LONDON
+    )
     summer = last_fire_before(datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
     assert summer.utcoffset() == timedelta(hours=1) and summer.hour == 2
 

@@ -37,7 +37,7 @@ def query(dsn: str, sql: str) -> list[dict[str, Any]]:
 
 
 def run_demo(env: dict[str, str]) -> str:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(NTE), "demo"], env=env, capture_output=True, text=True, timeout=180
     )
     assert result.returncode == 0, result.stderr

@@ -22,9 +22,16 @@ async def test_demo_prints_one_working_account_per_role(
     result = run_nte(cli_env, "demo")
     assert result.returncode == 0, result.stderr
     accounts = re.findall(r"^\s+(\w+)\s+(\S+@\S+)\s+password: (\S+)$", result.stdout, re.M)
-    assert sorted(role for role, _, _ in accounts) == ["admin", "officer", "partner", "venue_manager"]
+    assert sorted(role for role, _, _ in accounts) == [
+        "admin",
+        "officer",
+        "partner",
+        "venue_manager",
+    ]
     for role, email, password in accounts:
-        login = await anon_client.post("/api/v1/auth/login", json={"email": email, "password": password})
+        login = await anon_client.post(
+            "/api/v1/auth/login", json={"email": email, "password": password}
+        )
         assert login.status_code == 200, role
         me = (await anon_client.get("/api/v1/auth/me")).json()
         assert me["role"] == role

@@ -21,7 +21,7 @@ NTE = Path(sys.executable).with_name("nte")
 
 
 def nte(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [str(NTE), *map(str, args)], env=env, capture_output=True, text=True, timeout=120
     )
 
@@ -234,12 +234,19 @@ PUB = "<BusinessTypeID>7843</BusinessTypeID>"
 @pytest.mark.parametrize(
     ("document", "reason"),
     [
-        (_export(f"<FHRSID>1</FHRSID>{PUB}<BusinessName>A</BusinessName>", count=2),
-         "header promises 2 establishments but the file lists 1"),
+        (
+            _export(f"<FHRSID>1</FHRSID>{PUB}<BusinessName>A</BusinessName>", count=2),
+            "header promises 2 establishments but the file lists 1",
+        ),
         (_export(f"<FHRSID>x1</FHRSID>{PUB}<BusinessName>A</BusinessName>"), "no valid FHRSID"),
         (_export(f"<FHRSID>1</FHRSID>{PUB}<BusinessName> </BusinessName>"), "no BusinessName"),
-        (_export(f"<FHRSID>1</FHRSID>{PUB}<BusinessName>A</BusinessName>"
-                 "<Geocode><Latitude>north</Latitude></Geocode>"), "unreadable Latitude"),
+        (
+            _export(
+                f"<FHRSID>1</FHRSID>{PUB}<BusinessName>A</BusinessName>"
+                "<Geocode><Latitude>north</Latitude></Geocode>"
+            ),
+            "unreadable Latitude",
+        ),
         ("<FHRSEstablishment><Header>", "not complete, well-formed XML"),
     ],
 )
@@ -252,12 +259,14 @@ def test_read_fhrs_refuses(document: str, reason: str, tmp_path: Path) -> None:
 
 def test_read_fhrs_without_geocode_or_rating(tmp_path: Path) -> None:
     path = tmp_path / "x.xml"
-    path.write_text(_export(
-        f"<FHRSID>7</FHRSID>{PUB}<BusinessName>The  Swan </BusinessName>"
-        "<AddressLine1>1 High St</AddressLine1><AddressLine3>Maidstone</AddressLine3><Geocode />",
-        "<FHRSID>8</FHRSID><BusinessTypeID>1</BusinessTypeID><BusinessName>Cafe</BusinessName>",
-        count=2,
-    ))
+    path.write_text(
+        _export(
+            f"<FHRSID>7</FHRSID>{PUB}<BusinessName>The  Swan </BusinessName>"
+            "<AddressLine1>1 High St</AddressLine1><AddressLine3>Maidstone</AddressLine3><Geocode />",
+            "<FHRSID>8</FHRSID><BusinessTypeID>1</BusinessTypeID><BusinessName>Cafe</BusinessName>",
+            count=2,
+        )
+    )
     venues, skipped = read_fhrs(path)
     assert skipped == 1
     [swan] = venues

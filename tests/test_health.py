@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import httpx
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from nte.app import create_app

@@ -27,8 +27,13 @@ def hours_ago(hours: float) -> str:
 
 
 def incident(**fields: Any) -> dict[str, Any]:
-    return {"occurred_at": hours_ago(2), "category": "violence", "severity": "medium",
-            "description": "Two men fighting by the door; door staff separated them.", **fields}
+    return {
+        "occurred_at": hours_ago(2),
+        "category": "violence",
+        "severity": "medium",
+        "description": "Two men fighting by the door; door staff separated them.",
+        **fields,
+    }
 
 
 def problem(response: Response, status: int) -> dict[str, Any]:
@@ -87,14 +92,17 @@ async def test_a_venue_manager_reports_an_incident_at_their_venue(
 async def test_lists_are_newest_first_and_paginated(client: Client, db: asyncpg.Connection) -> None:
     venue = await add_venue(db, "The Swan")
     for hours in (30, 2, 10):
-        r = await client.post(f"/api/v1/venues/{venue}/incidents", json=incident(
-            occurred_at=hours_ago(hours), description=f"{hours} hours ago"))
+        r = await client.post(
+            f"/api/v1/venues/{venue}/incidents",
+            json=incident(occurred_at=hours_ago(hours), description=f"{hours} hours ago"),
+        )
         assert r.status_code == 201
     page = (await client.get(f"/api/v1/venues/{venue}/incidents", params={"limit": 2})).json()
     assert [i["description"] for i in page["items"]] == ["2 hours ago", "10 hours ago"]
     assert page["total"] == 3
-    rest = (await client.get(f"/api/v1/venues/{venue}/incidents",
-                             params={"limit": 2, "offset": 2})).json()
+    rest = (
+        await client.get(f"/api/v1/venues/{venue}/incidents", params={"limit": 2, "offset": 2})
+    ).json()
     assert [i["description"] for i in rest["items"]] == ["30 hours ago"]
     past_end = (await client.get("/api/v1/incidents", params={"offset": 10})).json()
     assert past_end["items"] == [] and past_end["total"] == 3
@@ -122,13 +130,13 @@ async def test_the_source_defaults_to_the_reporters_side(
 
 
 ALWAYS_SENSITIVE: list[tuple[dict[str, Any], bool]] = [
-        ({"category": "sexual_offence"}, True),
-        ({"category": "sexual_offence", "sensitive": False}, True),
-        ({"category": "violence", "involved_child": True}, True),
-        ({"category": "violence", "involved_child": True, "sensitive": False}, True),
-        ({"category": "sexual_harassment"}, False),
-        ({"category": "sexual_harassment", "sensitive": True}, True),
-        ({"category": "theft"}, False),
+    ({"category": "sexual_offence"}, True),
+    ({"category": "sexual_offence", "sensitive": False}, True),
+    ({"category": "violence", "involved_child": True}, True),
+    ({"category": "violence", "involved_child": True, "sensitive": False}, True),
+    ({"category": "sexual_harassment"}, False),
+    ({"category": "sexual_harassment", "sensitive": True}, True),
+    ({"category": "theft"}, False),
 ]
 
 
@@ -140,8 +148,9 @@ async def test_sexual_offences_and_children_are_always_sensitive(
         response = await client.post(f"/api/v1/venues/{venue}/incidents", json=incident(**fields))
         assert response.status_code == 201, response.text
         assert response.json()["sensitive"] is sensitive, fields
-        stored = await db.fetchval("SELECT sensitive FROM incidents WHERE id = $1",
-                                   response.json()["id"])
+        stored = await db.fetchval(
+            "SELECT sensitive FROM incidents WHERE id = $1", response.json()["id"]
+        )
         assert stored is sensitive, fields
 
 
@@ -173,19 +182,37 @@ async def scene(people: People, db: asyncpg.Connection) -> Scene:
         "admin": await people.user("admin"),
     }
     async with await people.client_for(s.users["reporter"]) as reporter:
-        r = await reporter.post(f"/api/v1/venues/{s.venue}/incidents", json=incident(
-            category="sexual_harassment", severity="high", sensitive=True, involved_child=True,
-            police_ref=SECRET_REF, description=SECRET, occurred_at=hours_ago(1)))
+        r = await reporter.post(
+            f"/api/v1/venues/{s.venue}/incidents",
+            json=incident(
+                category="sexual_harassment",
+                severity="high",
+                sensitive=True,
+                involved_child=True,
+                police_ref=SECRET_REF,
+                description=SECRET,
+                occurred_at=hours_ago(1),
+            ),
+        )
         assert r.status_code == 201 and r.json()["description"] == SECRET
         s.sensitive_id = r.json()["id"]
-        r = await reporter.post(f"/api/v1/venues/{s.venue}/incidents", json=incident(
-            category="asb", description="Shouting at closing time", occurred_at=hours_ago(3)))
+        r = await reporter.post(
+            f"/api/v1/venues/{s.venue}/incidents",
+            json=incident(
+                category="asb", description="Shouting at closing time", occurred_at=hours_ago(3)
+            ),
+        )
         s.ordinary_id = r.json()["id"]
     return s
 
 
-VIEWERS = [("reporter", True), ("officer", True), ("partner", True), ("admin", True),
-           ("co_manager", False)]
+VIEWERS = [
+    ("reporter", True),
+    ("officer", True),
+    ("partner", True),
+    ("admin", True),
+    ("co_manager", False),
+]
 
 
 def assert_shown_as(item: dict[str, Any], sees_details: bool, viewer: str) -> None:
@@ -198,8 +225,15 @@ def assert_shown_as(item: dict[str, Any], sees_details: bool, viewer: str) -> No
         # That something happened, and when: nothing more.
         assert item["redacted"] is True and item["sensitive"] is True, viewer
         assert item["occurred_at"]
-        for hidden in ("category", "severity", "source", "police_ref", "description",
-                       "involved_child", "reported_by"):
+        for hidden in (
+            "category",
+            "severity",
+            "source",
+            "police_ref",
+            "description",
+            "involved_child",
+            "reported_by",
+        ):
             assert item[hidden] is None, (viewer, hidden)
         assert SECRET not in str(item) and SECRET_REF not in str(item), viewer
 
@@ -246,8 +280,12 @@ async def test_filtering_does_not_reveal_what_a_redacted_incident_was(
 
 async def test_who_may_record_a_street_incident(people: People, db: asyncpg.Connection) -> None:
     venue = await add_venue(db, "The Swan")
-    for role, status in (("venue_manager", 403), ("officer", 201), ("admin", 201),
-                         ("partner", 201)):
+    for role, status in (
+        ("venue_manager", 403),
+        ("officer", 201),
+        ("admin", 201),
+        ("partner", 201),
+    ):
         before = await count(db, "incidents")
         async with await people.signed_in(role, [venue] if role == "venue_manager" else []) as c:
             response = await c.post("/api/v1/incidents", json=incident(source="radio"))
@@ -264,18 +302,28 @@ async def test_the_borough_list_follows_each_callers_scope(
     manager_a = await people.user("venue_manager", [a])
     partner = await people.user("partner")
     async with await people.client_for(partner) as c:
-        street = (await c.post("/api/v1/incidents", json=incident(
-            source="radio", description="Street fight on Earl Street"))).json()["id"]
-        at_b = (await c.post(f"/api/v1/venues/{b}/incidents", json=incident(
-            source="police", description="At B"))).json()["id"]
+        street = (
+            await c.post(
+                "/api/v1/incidents",
+                json=incident(source="radio", description="Street fight on Earl Street"),
+            )
+        ).json()["id"]
+        at_b = (
+            await c.post(
+                f"/api/v1/venues/{b}/incidents", json=incident(source="police", description="At B")
+            )
+        ).json()["id"]
     async with await people.client_for(manager_a) as c:
-        at_a = (await c.post(f"/api/v1/venues/{a}/incidents", json=incident(
-            description="At A"))).json()["id"]
+        at_a = (
+            await c.post(f"/api/v1/venues/{a}/incidents", json=incident(description="At A"))
+        ).json()["id"]
     # A street incident this manager reported themselves (before their role changed).
     own_street = await db.fetchval(
         "INSERT INTO incidents (occurred_at, category, severity, source, description, reported_by)"
         " VALUES (now() - interval '5 hours', 'asb', 'low', 'venue', 'Own street report', $1)"
-        " RETURNING id", manager_a)
+        " RETURNING id",
+        manager_a,
+    )
 
     async with await people.client_for(partner) as c:
         everything = {i["id"] for i in (await c.get("/api/v1/incidents")).json()["items"]}
@@ -308,8 +356,11 @@ async def test_another_venues_manager_gets_404_on_every_incident_route(
         ]:
             kwargs: dict[str, Any] = {}
             if method == "POST":
-                kwargs = {"json": incident()} if path.startswith("/api/") else {
-                    "data": {"category": "violence", "severity": "low", "description": "x"}}
+                kwargs = (
+                    {"json": incident()}
+                    if path.startswith("/api/")
+                    else {"data": {"category": "violence", "severity": "low", "description": "x"}}
+                )
             response = await other.request(method, path, **kwargs)
             assert response.status_code == 404, (method, path)
         listed = (await other.get("/api/v1/incidents")).json()
@@ -318,8 +369,11 @@ async def test_another_venues_manager_gets_404_on_every_incident_route(
 
 
 async def test_unknown_ids_are_404(client: Client) -> None:
-    for path in (f"/api/v1/venues/{MISSING}/incidents", f"/api/v1/incidents/{MISSING}",
-                 f"/api/v1/venues/{MISSING}/test-purchases"):
+    for path in (
+        f"/api/v1/venues/{MISSING}/incidents",
+        f"/api/v1/incidents/{MISSING}",
+        f"/api/v1/venues/{MISSING}/test-purchases",
+    ):
         assert problem(await client.get(path), 404)["status"] == 404, path
         page = await client.get(path.removeprefix("/api/v1"), headers=BROWSER)
         assert page.status_code == 404, path
@@ -329,20 +383,23 @@ async def test_unknown_ids_are_404(client: Client) -> None:
 
 
 BAD_INCIDENTS: list[tuple[str, dict[str, Any], str]] = [
-        ("venue", {k: v for k, v in incident().items() if k != "category"}, "category"),
-        ("venue", incident(category="fight"), "category"),
-        ("venue", incident(severity="huge"), "severity"),
-        ("venue", incident(source="twitter"), "source"),
-        ("venue", incident(occurred_at="2025-03-01T22:30:00"), "occurred_at"),  # no offset
-        ("venue", incident(occurred_at="last night"), "occurred_at"),
-        ("venue", incident(occurred_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat()),
-         "occurred_at"),
-        ("venue", incident(description="   "), "description"),
-        ("venue", incident(police_ref=""), "police_ref"),
-        ("venue", incident(sensitive="yes"), "sensitive"),
-        ("venue", incident(venue_id=1), "venue_id"),
-        ("street", incident(venue_id=1, source="police"), "venue_id"),
-        ("street", incident(), "source"),  # a partner must say where it came from
+    ("venue", {k: v for k, v in incident().items() if k != "category"}, "category"),
+    ("venue", incident(category="fight"), "category"),
+    ("venue", incident(severity="huge"), "severity"),
+    ("venue", incident(source="twitter"), "source"),
+    ("venue", incident(occurred_at="2025-03-01T22:30:00"), "occurred_at"),  # no offset
+    ("venue", incident(occurred_at="last night"), "occurred_at"),
+    (
+        "venue",
+        incident(occurred_at=(datetime.now(UTC) + timedelta(hours=1)).isoformat()),
+        "occurred_at",
+    ),
+    ("venue", incident(description="   "), "description"),
+    ("venue", incident(police_ref=""), "police_ref"),
+    ("venue", incident(sensitive="yes"), "sensitive"),
+    ("venue", incident(venue_id=1), "venue_id"),
+    ("street", incident(venue_id=1, source="police"), "venue_id"),
+    ("street", incident(), "source"),  # a partner must say where it came from
 ]
 
 
@@ -378,10 +435,18 @@ async def test_the_page_reports_an_incident_in_london_time(
         assert abs(shown - datetime.now(UTC)) < timedelta(minutes=2)
         assert 'name="source"' not in page.text, "a manager's report is the venue's own"
 
-        response = await manager.post(f"/venues/{venue}/incidents", headers=BROWSER, data={
-            "category": "drink_spiking", "severity": "high", "occurred_at": "2025-07-04T23:30",
-            "description": "Customer felt unwell after one drink; ambulance called",
-            "police_ref": "", "sensitive": "yes"})
+        response = await manager.post(
+            f"/venues/{venue}/incidents",
+            headers=BROWSER,
+            data={
+                "category": "drink_spiking",
+                "severity": "high",
+                "occurred_at": "2025-07-04T23:30",
+                "description": "Customer felt unwell after one drink; ambulance called",
+                "police_ref": "",
+                "sensitive": "yes",
+            },
+        )
         assert response.status_code in (302, 303), response.text
         listed = await manager.get(response.headers["location"], headers=BROWSER)
     saved = await db.fetchrow("SELECT * FROM incidents")
@@ -396,14 +461,25 @@ async def test_the_page_reports_an_incident_in_london_time(
 
 
 BAD_REPORTS: list[tuple[dict[str, str], str]] = [
-        ({"severity": "low", "description": "x"}, "What happened is required"),
-        ({"category": "violence", "description": "x"}, "How serious is required"),
-        ({"category": "violence", "severity": "low", "description": "  "},
-         "What happened, in a few words is required"),
-        ({"category": "violence", "severity": "low", "description": "x",
-          "occurred_at": "tonight"}, "When must be a date and time"),
-        ({"category": "violence", "severity": "low", "description": "x",
-          "occurred_at": "2099-01-01T22:00"}, "When cannot be in the future"),
+    ({"severity": "low", "description": "x"}, "What happened is required"),
+    ({"category": "violence", "description": "x"}, "How serious is required"),
+    (
+        {"category": "violence", "severity": "low", "description": "  "},
+        "What happened, in a few words is required",
+    ),
+    (
+        {"category": "violence", "severity": "low", "description": "x", "occurred_at": "tonight"},
+        "When must be a date and time",
+    ),
+    (
+        {
+            "category": "violence",
+            "severity": "low",
+            "description": "x",
+            "occurred_at": "2099-01-01T22:00",
+        },
+        "When cannot be in the future",
+    ),
 ]
 
 
@@ -429,13 +505,28 @@ async def test_officers_and_partners_say_where_a_report_came_from(
     async with await people.signed_in("partner") as partner:
         page = await partner.get(f"/venues/{venue}/incidents", headers=BROWSER)
         assert 'name="source"' in page.text
-        response = await partner.post(f"/venues/{venue}/incidents", headers=BROWSER, data={
-            "category": "asb", "severity": "low", "occurred_at": "2025-01-10T22:00",
-            "description": "Noise"})
+        response = await partner.post(
+            f"/venues/{venue}/incidents",
+            headers=BROWSER,
+            data={
+                "category": "asb",
+                "severity": "low",
+                "occurred_at": "2025-01-10T22:00",
+                "description": "Noise",
+            },
+        )
         assert response.status_code == 422 and "Reported by is required" in text_of(response.text)
-        response = await partner.post(f"/venues/{venue}/incidents", headers=BROWSER, data={
-            "category": "asb", "severity": "low", "occurred_at": "2025-01-10T22:00",
-            "description": "Noise", "source": "radio"})
+        response = await partner.post(
+            f"/venues/{venue}/incidents",
+            headers=BROWSER,
+            data={
+                "category": "asb",
+                "severity": "low",
+                "occurred_at": "2025-01-10T22:00",
+                "description": "Noise",
+                "source": "radio",
+            },
+        )
         assert response.status_code in (302, 303)
     assert await db.fetchval("SELECT source FROM incidents") == "radio"
 
@@ -444,16 +535,25 @@ async def test_officers_and_partners_say_where_a_report_came_from(
 
 
 def purchase(**fields: Any) -> dict[str, Any]:
-    return {"attempted_on": (date.today() - timedelta(days=3)).isoformat(),
-            "agency": "Kent Trading Standards", "outcome": "fail",
-            "notes": "Sold a bottle of vodka to a 15-year-old volunteer", **fields}
+    return {
+        "attempted_on": (date.today() - timedelta(days=3)).isoformat(),
+        "agency": "Kent Trading Standards",
+        "outcome": "fail",
+        "notes": "Sold a bottle of vodka to a 15-year-old volunteer",
+        **fields,
+    }
 
 
 async def test_who_may_record_a_test_purchase(people: People, db: asyncpg.Connection) -> None:
     venue = await add_venue(db, "The Swan")
     recorded = 0
-    for role, status in (("venue_manager", 403), ("officer", 201), ("admin", 201),
-                         ("partner", 201), ("venue_manager", 403)):
+    for role, status in (
+        ("venue_manager", 403),
+        ("officer", 201),
+        ("admin", 201),
+        ("partner", 201),
+        ("venue_manager", 403),
+    ):
         async with await people.signed_in(role, [venue] if role == "venue_manager" else []) as c:
             response = await c.post(f"/api/v1/venues/{venue}/test-purchases", json=purchase())
             assert response.status_code == status, (role, response.text)
@@ -470,8 +570,10 @@ async def test_test_purchases_are_listed_latest_first(
     venue = await add_venue(db, "The Swan")
     for days, outcome in ((40, "pass"), (5, "fail"), (90, "pass")):
         attempted = (date.today() - timedelta(days=days)).isoformat()
-        r = await client.post(f"/api/v1/venues/{venue}/test-purchases",
-                              json=purchase(attempted_on=attempted, outcome=outcome))
+        r = await client.post(
+            f"/api/v1/venues/{venue}/test-purchases",
+            json=purchase(attempted_on=attempted, outcome=outcome),
+        )
         assert r.status_code == 201
         assert r.json()["agency"] == "Kent Trading Standards"
     listed = (await client.get(f"/api/v1/venues/{venue}/test-purchases")).json()
@@ -483,12 +585,12 @@ async def test_test_purchases_are_listed_latest_first(
 
 
 BAD_PURCHASES: list[tuple[dict[str, Any], str]] = [
-        (purchase(attempted_on=(date.today() + timedelta(days=2)).isoformat()), "attempted_on"),
-        (purchase(attempted_on="yesterday"), "attempted_on"),
-        (purchase(outcome="sold"), "outcome"),
-        (purchase(agency=" "), "agency"),
-        ({k: v for k, v in purchase().items() if k != "agency"}, "agency"),
-        (purchase(venue_id=3), "venue_id"),
+    (purchase(attempted_on=(date.today() + timedelta(days=2)).isoformat()), "attempted_on"),
+    (purchase(attempted_on="yesterday"), "attempted_on"),
+    (purchase(outcome="sold"), "outcome"),
+    (purchase(agency=" "), "agency"),
+    ({k: v for k, v in purchase().items() if k != "agency"}, "agency"),
+    (purchase(venue_id=3), "venue_id"),
 ]
 
 
@@ -506,23 +608,32 @@ async def test_bad_test_purchases_are_refused_naming_the_field(
 async def test_the_test_purchase_form(people: People, db: asyncpg.Connection) -> None:
     venue = await add_venue(db, "The Swan")
     async with await people.signed_in("partner") as partner:
-        bad = await partner.post(f"/venues/{venue}/test-purchases", headers=BROWSER, data={
-            "attempted_on": "", "agency": "Kent Police", "notes": "kept"})
+        bad = await partner.post(
+            f"/venues/{venue}/test-purchases",
+            headers=BROWSER,
+            data={"attempted_on": "", "agency": "Kent Police", "notes": "kept"},
+        )
         assert bad.status_code == 422
         words = text_of(bad.text)
         assert "Date is required" in words
         assert ">kept</textarea>" in bad.text
         assert await count(db, "test_purchases") == 0
-        good = await partner.post(f"/venues/{venue}/test-purchases", headers=BROWSER, data={
-            "attempted_on": "2025-02-03", "agency": "Kent Police", "outcome": "pass"})
+        good = await partner.post(
+            f"/venues/{venue}/test-purchases",
+            headers=BROWSER,
+            data={"attempted_on": "2025-02-03", "agency": "Kent Police", "outcome": "pass"},
+        )
         assert good.status_code in (302, 303)
     assert await db.fetchval("SELECT agency FROM test_purchases") == "Kent Police"
     async with await people.signed_in("venue_manager", [venue]) as manager:
         page = await manager.get(f"/venues/{venue}/test-purchases", headers=BROWSER)
         assert page.status_code == 200 and "Refused (pass)" in text_of(page.text)
         assert "Record a test purchase" not in page.text, "the venue reads, never records"
-        refused = await manager.post(f"/venues/{venue}/test-purchases", headers=BROWSER, data={
-            "attempted_on": "2025-02-03", "agency": "Kent Police", "outcome": "pass"})
+        refused = await manager.post(
+            f"/venues/{venue}/test-purchases",
+            headers=BROWSER,
+            data={"attempted_on": "2025-02-03", "agency": "Kent Police", "outcome": "pass"},
+        )
         assert refused.status_code == 403
     assert await count(db, "test_purchases") == 1
 
@@ -536,9 +647,13 @@ async def test_the_demo_has_a_plausible_year_of_incidents_and_test_purchases(
     from venues.demo import load_demo
 
     await load_demo(db, progress=False)
-    per_venue = {r["venue_type"]: r["per_venue"] for r in await db.fetch(
-        """SELECT v.venue_type, count(i.id)::float / count(DISTINCT v.id) AS per_venue
-           FROM venues v LEFT JOIN incidents i ON i.venue_id = v.id GROUP BY 1""")}
+    per_venue = {
+        r["venue_type"]: r["per_venue"]
+        for r in await db.fetch(
+            """SELECT v.venue_type, count(i.id)::float / count(DISTINCT v.id) AS per_venue
+           FROM venues v LEFT JOIN incidents i ON i.venue_id = v.id GROUP BY 1"""
+        )
+    }
     assert per_venue["nightclub"] > 2 * per_venue["bar"] > 2 * per_venue["pub"] > 0
     stats = await db.fetchrow(
         """SELECT count(*) AS total, bool_and(generated) AS generated,
@@ -550,7 +665,8 @@ async def test_the_demo_has_a_plausible_year_of_incidents_and_test_purchases(
                        AND (extract(hour FROM occurred_at AT TIME ZONE 'Europe/London') >= 22
                             OR extract(hour FROM occurred_at AT TIME ZONE 'Europe/London') < 3)
                       )::int) AS weekend_nights
-           FROM incidents""")
+           FROM incidents"""
+    )
     assert stats["total"] > 200 and stats["generated"] and stats["street"] > 0
     assert 0 < stats["sensitive"] < stats["total"] / 10 and stats["leaks"] == 0
     assert datetime.now(UTC) - stats["first"] < timedelta(days=366)
@@ -559,7 +675,8 @@ async def test_the_demo_has_a_plausible_year_of_incidents_and_test_purchases(
 
     failures = await db.fetch(
         "SELECT venue_id, array_agg(attempted_on ORDER BY attempted_on) AS days "
-        "FROM test_purchases WHERE outcome = 'fail' GROUP BY venue_id")
+        "FROM test_purchases WHERE outcome = 'fail' GROUP BY venue_id"
+    )
     assert len(failures) == 2, "two venues sold to a child"
     repeat = [f["days"] for f in failures if len(f["days"]) >= 2]
     assert len(repeat) == 1

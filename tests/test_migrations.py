@@ -44,8 +44,11 @@ def test_four_processes_migrating_at_once_apply_each_file_once(
 ) -> None:
     env = _env(cli_env, empty_dsn)
     procs = [
-        subprocess.Popen(  # noqa: S603
-            [str(NTE), "migrate"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        subprocess.Popen(
+            [str(NTE), "migrate"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(4)
@@ -77,7 +80,7 @@ def test_a_changed_applied_migration_is_refused_naming_the_file(
             await conn.close()
 
     asyncio.run(tamper())
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [str(NTE), "migrate"], env=cli_env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 2
@@ -89,7 +92,8 @@ def test_a_changed_applied_migration_is_refused_naming_the_file(
 async def test_a_failing_migration_is_rolled_back_alone(empty_dsn: str) -> None:
     real = load_migrations()
     broken = Migration(
-        9999, "9999_broken.sql",
+        9999,
+        "9999_broken.sql",
         "CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;",
     )
     conn = await connect(empty_dsn)

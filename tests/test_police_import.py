@@ -34,7 +34,7 @@ BROWSER = {"accept": "text/html"}
 
 
 def nte(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [str(NTE), *map(str, args)], env=env, capture_output=True, text=True, timeout=120
     )
 
@@ -81,8 +81,14 @@ def test_the_town_centre_file_imports_every_row_and_a_rerun_adds_nothing(
     cli_env: dict[str, str], dsn: str
 ) -> None:
     first = imported(nte(cli_env, "import", "police", TOWN))
-    assert first == {"rows": 9040, "new": 9040, "updated": 0, "unchanged": 0, "unmapped": 0,
-                     "skipped": 0}
+    assert first == {
+        "rows": 9040,
+        "new": 9040,
+        "updated": 0,
+        "unchanged": 0,
+        "unmapped": 0,
+        "skipped": 0,
+    }
     assert count(dsn) == 9040
     # Anti-social behaviour has no Crime ID: a key made from the row (identical reports at
     # one snapped point in one month stay separate crimes).
@@ -90,7 +96,8 @@ def test_the_town_centre_file_imports_every_row_and_a_rerun_adds_nothing(
     assert count(dsn, "crime_type = 'Anti-social behaviour'") == 1295
     months = query(dsn, "SELECT month FROM police_months ORDER BY month")
     assert [r["month"] for r in months] == [date(2022, m, 1) for m in range(1, 12)]
-    stamps = "SELECT crime_key, imported_at FROM police_crimes ORDER BY crime_key"
+    # xmax too: a row merely locked by the rerun would have been written again.
+    stamps = "SELECT crime_key, imported_at, xmin::text, xmax::text FROM police_crimes ORDER BY 1"
     before = query(dsn, stamps)
 
     again = imported(nte(cli_env, "import", "police", TOWN))
@@ -102,16 +109,27 @@ def test_the_kent_file_keeps_unmapped_rows_and_two_crimes_sharing_one_id(
     cli_env: dict[str, str], dsn: str
 ) -> None:
     result = imported(nte(cli_env, "import", "police", KENT))
-    assert result == {"rows": 15799, "new": 15799, "updated": 0, "unchanged": 0,
-                      "unmapped": 215, "skipped": 0}
+    assert result == {
+        "rows": 15799,
+        "new": 15799,
+        "updated": 0,
+        "unchanged": 0,
+        "unmapped": 215,
+        "skipped": 0,
+    }
     assert count(dsn) == 15799
     assert count(dsn, "latitude IS NULL AND longitude IS NULL AND location = 'No Location'") == 215
     # Two thefts in different Canterbury streets carry the same Crime ID: both are kept.
     shared = "e7b2857890232b04959e4bb6206d9de01b396eac5e40c587492dc32b9f1adc96"
-    rows = query(dsn, "SELECT crime_key, location FROM police_crimes WHERE crime_key LIKE $1 "
-                      "ORDER BY crime_key", shared + "%")
-    assert rows == [{"crime_key": shared, "location": "On or near Chestnut Avenue"},
-                    {"crime_key": shared + "#2", "location": "On or near Burgate"}]
+    rows = query(
+        dsn,
+        "SELECT crime_key, location FROM police_crimes WHERE crime_key LIKE $1 ORDER BY crime_key",
+        shared + "%",
+    )
+    assert rows == [
+        {"crime_key": shared, "location": "On or near Chestnut Avenue"},
+        {"crime_key": shared + "#2", "location": "On or near Burgate"},
+    ]
 
 
 def test_a_later_file_updates_what_an_earlier_one_brought(
@@ -120,8 +138,14 @@ def test_a_later_file_updates_what_an_earlier_one_brought(
     # The town-centre file is a filter of the monthly Kent files: its November rows are the
     # Kent file's, made keys included, so they are found again rather than added twice.
     result = imported(nte(cli_env, "import", "police", TOWN, KENT))
-    assert result == {"rows": 9040 + 15799, "new": 23950, "updated": 0, "unchanged": 889,
-                      "unmapped": 215, "skipped": 0}
+    assert result == {
+        "rows": 9040 + 15799,
+        "new": 23950,
+        "updated": 0,
+        "unchanged": 889,
+        "unmapped": 215,
+        "skipped": 0,
+    }
     assert count(dsn) == 23950
 
 
@@ -190,8 +214,14 @@ def test_broken_rows_are_skipped_and_named_by_line(
     result = nte(cli_env, "import", "police", path)
     numbers = imported(result)
     good_rows = sum(1 for text, ok in lines if ok and text)
-    assert numbers == {"rows": good_rows + 10, "new": good_rows, "updated": 0, "unchanged": 0,
-                       "unmapped": 1, "skipped": 10}
+    assert numbers == {
+        "rows": good_rows + 10,
+        "new": good_rows,
+        "updated": 0,
+        "unchanged": 0,
+        "unmapped": 1,
+        "skipped": 10,
+    }
     assert f"skipped in {path}: lines {', '.join(map(str, bad_lines))}\n" in result.stdout
     assert count(dsn) == good_rows
     stored = {r["crime_key"] for r in query(dsn, "SELECT crime_key FROM police_crimes")}
@@ -225,6 +255,15 @@ def _empty(tmp: Path) -> Path:
     return path
 
 
+def _latin1(tmp: Path) -> Path:
+    """Right header, but a byte further down that is not UTF-8 (a file saved as Latin-1)."""
+    lines = data_lines(TOWN)[:300]
+    lines[250] = lines[250].replace("On or near ", "On or near Caf\u00e9 ", 1)
+    path = tmp / "latin1.csv"
+    path.write_bytes("\n".join([HEADER_LINE, *lines]).encode("latin-1") + b"\n")
+    return path
+
+
 @pytest.mark.parametrize(
     ("make", "before", "after"),
     [
@@ -233,11 +272,23 @@ def _empty(tmp: Path) -> Path:
         (lambda tmp: FHRS_CSV, [], [TOWN]),
         (_renamed_header, [], []),
         (_empty, [TOWN], []),
+        (_latin1, [TOWN], []),
     ],
-    ids=["fhrs-csv", "good-then-fhrs", "fhrs-then-good", "renamed-column", "empty-after-good"],
+    ids=[
+        "fhrs-csv",
+        "good-then-fhrs",
+        "fhrs-then-good",
+        "renamed-column",
+        "empty-after-good",
+        "not-utf8-after-good",
+    ],
 )
 def test_a_file_that_is_not_a_police_csv_exits_2_and_imports_nothing(
-    cli_env: dict[str, str], dsn: str, tmp_path: Path, make: Any, before: list[Path],
+    cli_env: dict[str, str],
+    dsn: str,
+    tmp_path: Path,
+    make: Any,
+    before: list[Path],
     after: list[Path],
 ) -> None:
     wrong = make(tmp_path)
@@ -246,6 +297,8 @@ def test_a_file_that_is_not_a_police_csv_exits_2_and_imports_nothing(
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(f"nte: {wrong}: ") and "nothing was imported" in lines[0]
+    if wrong.name == "latin1.csv":
+        assert "line 252 is not UTF-8 text" in lines[0]
     assert "Traceback" not in result.stderr and result.stdout == ""
     assert count(dsn) == 0
     assert query(dsn, "SELECT count(*) AS n FROM police_months") == [{"n": 0}]
@@ -299,8 +352,9 @@ def _point(distance: float, bearing: float) -> tuple[float, float]:
     lat1, lon1 = map(math.radians, VENUE)
     d, b = distance / 6_371_008.8, math.radians(bearing)
     lat2 = math.asin(math.sin(lat1) * math.cos(d) + math.cos(lat1) * math.sin(d) * math.cos(b))
-    lon2 = lon1 + math.atan2(math.sin(b) * math.sin(d) * math.cos(lat1),
-                             math.cos(d) - math.sin(lat1) * math.sin(lat2))
+    lon2 = lon1 + math.atan2(
+        math.sin(b) * math.sin(d) * math.cos(lat1), math.cos(d) - math.sin(lat1) * math.sin(lat2)
+    )
     point = (math.degrees(lat2), math.degrees(lon2))
     assert abs(distance_metres(*VENUE, *point) - distance) < 0.01
     return point
@@ -324,10 +378,13 @@ UNMAPPED = 3
 
 async def arrange_area(db: asyncpg.Connection, *, located: bool = True) -> int:
     lat, lon = VENUE if located else (None, None)
-    venue_id = int(await db.fetchval(
-        "INSERT INTO venues (name, latitude, longitude) VALUES ('Area Arms', $1, $2) RETURNING id",
-        lat, lon,
-    ))
+    venue_id = int(
+        await db.fetchval(
+            "INSERT INTO venues (name, latitude, longitude) VALUES ('Area Arms', $1, $2) RETURNING id",
+            lat,
+            lon,
+        )
+    )
     rows: list[tuple[Any, ...]] = []
     for n, (metres, bearing, month, crime_type) in enumerate(CRIMES):
         p_lat, p_lon = _point(metres, bearing)
@@ -335,7 +392,8 @@ async def arrange_area(db: asyncpg.Connection, *, located: bool = True) -> int:
     rows += [(f"u{n}", date(2022, 2, 1), None, None, "Burglary") for n in range(UNMAPPED)]
     await db.executemany(
         "INSERT INTO police_crimes (crime_key, month, longitude, latitude, crime_type) "
-        "VALUES ($1, $2, $3, $4, $5)", rows,
+        "VALUES ($1, $2, $3, $4, $5)",
+        rows,
     )
     await db.executemany(
         "INSERT INTO police_months (month) VALUES ($1)", [(date(2022, m, 1),) for m in (1, 2, 3)]
@@ -436,8 +494,10 @@ async def test_the_area_page_shows_the_table_and_the_attribution(
         r'</td> ?<td class="num">2</td> ?<td class="num zero">0</td> ?<td class="num">1</td>',
         text,
     )
-    assert "Not included: 3 crimes of these months that the police published without a " \
+    assert (
+        "Not included: 3 crimes of these months that the police published without a "
         "location" in text
+    )
     assert ATTRIBUTION in text
     assert "not incidents at this venue" in text
     assert 'aria-current="true">500 m' not in text and 'aria-current="true">100 m' in text
@@ -458,9 +518,11 @@ async def test_a_venue_without_coordinates_says_so(
 async def test_without_police_data_the_page_says_how_to_import_it(
     client: httpx.AsyncClient, db: asyncpg.Connection
 ) -> None:
-    venue_id = int(await db.fetchval(
-        "INSERT INTO venues (name, latitude, longitude) VALUES ('Quiet', 51.27, 0.52) RETURNING id"
-    ))
+    venue_id = int(
+        await db.fetchval(
+            "INSERT INTO venues (name, latitude, longitude) VALUES ('Quiet', 51.27, 0.52) RETURNING id"
+        )
+    )
     area = (await client.get(f"/api/v1/venues/{venue_id}/area")).json()
     assert area["months"] == [] and area["first_month"] is None and area["total"] == 0
     page = await client.get(f"/venues/{venue_id}/area", headers=BROWSER)

@@ -27,10 +27,16 @@ MISSING_ID = 999_999
 def figures(period: date, **changes: Any) -> dict[str, Any]:
     """A complete, believable return for ``period``."""
     return {
-        "period": period.isoformat(), "refusals": 7, "incidents_unreported": 1,
+        "period": period.isoformat(),
+        "refusals": 7,
+        "incidents_unreported": 1,
         "incidents_note": "Fight in the smoking area, door staff separated them.",
-        "angela_activations": 1, "door_staff_hours": 48.5, "cctv_checks": 4,
-        "staff_changes": "New DPS: Ann Barker", "notes": "", **changes,
+        "angela_activations": 1,
+        "door_staff_hours": 48.5,
+        "cctv_checks": 4,
+        "staff_changes": "New DPS: Ann Barker",
+        "notes": "",
+        **changes,
     }
 
 
@@ -47,7 +53,8 @@ async def add_return(db: asyncpg.Connection, venue_id: int, period: date) -> int
         "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
         "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, $2, 3, 0, 0, 0, 4) "
         "RETURNING id",
-        venue_id, period,
+        venue_id,
+        period,
     )
     return return_id
 
@@ -79,6 +86,7 @@ LAST = last_ended_month(today())
 
 
 # --- the due date -------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("period", "days", "due"),
@@ -118,6 +126,7 @@ async def test_a_return_is_missing_only_from_the_day_after_its_due_date(
 
 
 # --- the borough's missing returns --------------------------------------------------------
+
 
 async def test_missing_returns_for_a_known_borough(db: asyncpg.Connection) -> None:
     as_of = date(2025, 6, 20)
@@ -170,11 +179,15 @@ async def test_the_missing_list_api_names_venues_and_days_overdue(
 
     response = await client.get("/api/v1/returns/missing", params={"month": f"{month:%Y-%m}"})
     assert response.status_code == 200, response.text
-    assert response.json() == [{
-        "venue_id": late, "venue_name": "Not Yet", "period": month.isoformat(),
-        "due_on": due_on(month, 14).isoformat(),
-        "days_overdue": (today() - due_on(month, 14)).days,
-    }]
+    assert response.json() == [
+        {
+            "venue_id": late,
+            "venue_name": "Not Yet",
+            "period": month.isoformat(),
+            "due_on": due_on(month, 14).isoformat(),
+            "days_overdue": (today() - due_on(month, 14)).days,
+        }
+    ]
     everything = (await client.get("/api/v1/returns/missing")).json()
     assert {m["venue_name"] for m in everything} == {"Sent It", "Not Yet"}
     assert len([m for m in everything if m["venue_name"] == "Not Yet"]) >= 11
@@ -193,6 +206,7 @@ async def test_a_bad_month_for_the_missing_list_is_named(client: Client) -> None
 
 # --- submitting ---------------------------------------------------------------------------
 
+
 async def test_a_venue_manager_submits_last_months_return(
     db: asyncpg.Connection, people: People
 ) -> None:
@@ -209,8 +223,11 @@ async def test_a_venue_manager_submits_last_months_return(
         assert saved["reviewed_at"] is None and saved["reviewed_by"] is None
 
         older = recent_months(today())[2]
-        assert (await manager.post(f"/api/v1/venues/{venue}/returns",
-                                   json=figures(older, door_staff_hours=0))).status_code == 201
+        assert (
+            await manager.post(
+                f"/api/v1/venues/{venue}/returns", json=figures(older, door_staff_hours=0)
+            )
+        ).status_code == 201
         listed = (await manager.get(f"/api/v1/venues/{venue}/returns")).json()
         assert [r["period"] for r in listed] == [LAST.isoformat(), older.isoformat()]
         assert listed[1]["door_staff_hours"] == 0
@@ -224,8 +241,7 @@ async def test_a_second_return_for_the_same_month_is_refused(
     venue = await add_venue(db, "The Swan")
     first = await client.post(f"/api/v1/venues/{venue}/returns", json=figures(LAST))
     assert first.status_code == 201
-    again = await client.post(f"/api/v1/venues/{venue}/returns",
-                              json=figures(LAST, refusals=99))
+    again = await client.post(f"/api/v1/venues/{venue}/returns", json=figures(LAST, refusals=99))
     assert "period" in problem(again, 409)
     listed = (await client.get(f"/api/v1/venues/{venue}/returns")).json()
     assert [(r["period"], r["refusals"]) for r in listed] == [(LAST.isoformat(), 7)]
@@ -296,6 +312,7 @@ async def test_unknown_venue_and_return_are_404(client: Client) -> None:
 
 # --- who may ------------------------------------------------------------------------------
 
+
 async def test_another_venues_manager_learns_nothing(
     db: asyncpg.Connection, people: People
 ) -> None:
@@ -349,9 +366,8 @@ async def test_who_may_read_submit_and_review(
 
 # --- review -------------------------------------------------------------------------------
 
-async def test_an_officer_marks_a_return_reviewed(
-    db: asyncpg.Connection, people: People
-) -> None:
+
+async def test_an_officer_marks_a_return_reviewed(db: asyncpg.Connection, people: People) -> None:
     venue = await add_venue(db, "The Swan")
     return_id = await add_return(db, venue, LAST)
     officer_id = await people.user("officer")
@@ -368,12 +384,12 @@ async def test_an_officer_marks_a_return_reviewed(
 
     # A second officer marking it again does not take over the first review.
     async with await people.signed_in("officer") as second:
-        again = (await second.patch(f"/api/v1/returns/{return_id}",
-                                    json={"reviewed": True})).json()
+        again = (await second.patch(f"/api/v1/returns/{return_id}", json={"reviewed": True})).json()
         assert again["reviewed_by"] == officer_id and again["reviewed_at"] == body["reviewed_at"]
         assert again["review_note"] == "Ask about the unreported incident."
-        undone = (await second.patch(f"/api/v1/returns/{return_id}",
-                                     json={"reviewed": False})).json()
+        undone = (
+            await second.patch(f"/api/v1/returns/{return_id}", json={"reviewed": False})
+        ).json()
         assert undone["status"] == "submitted" and undone["reviewed_by"] is None
         bad = await second.patch(f"/api/v1/returns/{return_id}", json={"reviewed": "yes"})
         assert "reviewed" in problem(bad, 400)
@@ -381,7 +397,8 @@ async def test_an_officer_marks_a_return_reviewed(
     # The review is on the venue's audit trail, with who did it.
     actions = await db.fetch(
         "SELECT action, actor FROM audit_log WHERE table_name = 'monthly_returns' "
-        "AND record_id = $1 ORDER BY id", return_id,
+        "AND record_id = $1 ORDER BY id",
+        return_id,
     )
     assert [a["action"] for a in actions] == ["create", "update", "update"]
     assert actions[1]["actor"].endswith("(officer)")
@@ -397,14 +414,18 @@ async def test_a_venue_manager_cannot_mark_their_own_return_reviewed(
         assert response.status_code == 403
         page = await manager.post(f"/returns/{return_id}/review", data={}, headers=BROWSER)
         assert page.status_code == 403
-        assert "Mark reviewed" not in (await manager.get(f"/venues/{venue}/returns",
-                                                         headers=BROWSER)).text
-    assert await db.fetchval(
-        "SELECT reviewed_at FROM monthly_returns WHERE id = $1", return_id
-    ) is None
+        assert (
+            "Mark reviewed"
+            not in (await manager.get(f"/venues/{venue}/returns", headers=BROWSER)).text
+        )
+    assert (
+        await db.fetchval("SELECT reviewed_at FROM monthly_returns WHERE id = $1", return_id)
+        is None
+    )
 
 
 # --- pages --------------------------------------------------------------------------------
+
 
 async def test_the_form_defaults_to_last_month_and_says_when_it_is_due(
     db: asyncpg.Connection, people: People
@@ -469,8 +490,9 @@ async def test_a_duplicate_on_the_page_says_so(db: asyncpg.Connection, people: P
     venue = await add_venue(db, "The Swan")
     await add_return(db, venue, LAST)
     async with await people.signed_in("venue_manager", [venue]) as manager:
-        response = await manager.post(f"/venues/{venue}/returns", data=figures(LAST),
-                                      headers=BROWSER)
+        response = await manager.post(
+            f"/venues/{venue}/returns", data=figures(LAST), headers=BROWSER
+        )
         assert response.status_code == 422
         assert "Month already has a return for this venue" in words(response.text)
     assert await returns_count(db) == 1
@@ -483,8 +505,11 @@ async def test_an_officer_marks_reviewed_on_the_venue_page(
     return_id = await add_return(db, venue, LAST)
     page = await client.get(f"/venues/{venue}/returns", headers=BROWSER)
     assert "Mark reviewed" in page.text
-    response = await client.post(f"/returns/{return_id}/review",
-                                 data={"review_note": "Thanks, all in order."}, headers=BROWSER)
+    response = await client.post(
+        f"/returns/{return_id}/review",
+        data={"review_note": "Thanks, all in order."},
+        headers=BROWSER,
+    )
     assert response.status_code in (302, 303)
     assert response.headers["location"] == f"/venues/{venue}/returns#return-{return_id}"
     text = words((await client.get(f"/venues/{venue}/returns", headers=BROWSER)).text)
@@ -502,17 +527,18 @@ async def test_the_borough_page_lists_missing_and_waiting_returns(
     page = await client.get("/returns", headers=BROWSER)
     assert page.status_code == 200
     text = words(page.text)
-    missing = text[text.index("Missing returns"):text.index("Waiting for review")]
+    missing = text[text.index("Missing returns") : text.index("Waiting for review")]
     assert month_name(month) in missing and "Quiet Arms" in missing
     days = (today() - due_on(month, 14)).days
     assert f"Quiet Arms {days}" in missing
     assert f'href="/venues/{quiet}/returns"' in page.text
-    review = text[text.index("Waiting for review"):]
+    review = text[text.index("Waiting for review") :]
     assert "Waiting for review (1)" in review and "Busy Bar" in review
     assert 'href="/returns"' in page.text and "Mark reviewed" in review
 
-    response = await client.post(f"/returns/{waiting}/review", data={"back": "borough"},
-                                 headers=BROWSER)
+    response = await client.post(
+        f"/returns/{waiting}/review", data={"back": "borough"}, headers=BROWSER
+    )
     assert response.headers["location"] == "/returns#waiting"
     assert "Waiting for review (0)" in words((await client.get("/returns", headers=BROWSER)).text)
 
@@ -524,6 +550,7 @@ async def test_the_borough_page_lists_missing_and_waiting_returns(
 
 
 # --- demo ---------------------------------------------------------------------------------
+
 
 async def test_the_demo_has_returns_some_missing_some_reviewed_and_a_rerun_adds_none(
     db: asyncpg.Connection,

@@ -67,19 +67,27 @@ async def add_person(db: asyncpg.Connection, venue_id: int, name: str, **fields:
     staff_id: int = await db.fetchval(
         f"INSERT INTO staff ({', '.join(columns)}) "
         f"VALUES ({', '.join(f'${i}' for i in range(1, len(columns) + 1))}) RETURNING id",
-        venue_id, name, *fields.values(),
+        venue_id,
+        name,
+        *fields.values(),
     )
     return staff_id
 
 
 async def add_training(
-    db: asyncpg.Connection, staff_id: int, course: str, expires_on: date,
+    db: asyncpg.Connection,
+    staff_id: int,
+    course: str,
+    expires_on: date,
     completed_on: date | None = None,
 ) -> int:
     training_id: int = await db.fetchval(
         "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
         "SELECT venue_id, id, $2, $3, $4 FROM staff WHERE id = $1 RETURNING id",
-        staff_id, course, completed_on or expires_on - timedelta(days=365), expires_on,
+        staff_id,
+        course,
+        completed_on or expires_on - timedelta(days=365),
+        expires_on,
     )
     return training_id
 
@@ -91,11 +99,12 @@ async def count(db: asyncpg.Connection, table: str) -> int:
 
 # --- expiry dates: same day of the month, clamped to the month's end ---------------------
 
+
 @pytest.mark.parametrize(
     ("completed", "months", "expires"),
     [
-        (date(2024, 2, 29), 12, date(2025, 2, 28)),   # no 29 February next year
-        (date(2024, 2, 29), 48, date(2028, 2, 29)),   # a leap year again: the same day
+        (date(2024, 2, 29), 12, date(2025, 2, 28)),  # no 29 February next year
+        (date(2024, 2, 29), 48, date(2028, 2, 29)),  # a leap year again: the same day
         (date(2024, 2, 29), 24, date(2026, 2, 28)),
         (date(2024, 2, 29), 36, date(2027, 2, 28)),
         (date(2024, 2, 28), 12, date(2025, 2, 28)),
@@ -103,7 +112,7 @@ async def count(db: asyncpg.Connection, table: str) -> int:
         (date(2024, 1, 31), 1, date(2024, 2, 29)),
         (date(2024, 8, 31), 1, date(2024, 9, 30)),
         (date(2024, 3, 10), 12, date(2025, 3, 10)),
-        (date(2024, 12, 15), 1, date(2025, 1, 15)),   # across the year's end
+        (date(2024, 12, 15), 1, date(2025, 1, 15)),  # across the year's end
         (date(2024, 11, 30), 3, date(2025, 2, 28)),
     ],
 )
@@ -118,8 +127,8 @@ def test_expiry_is_the_same_day_of_the_month_or_the_months_last_day(
     [
         (None, "missing"),
         (-365, "expired"),
-        (-1, "expired"),     # the day after the expiry day
-        (0, "expiring"),     # valid on its expiry day (and about to go)
+        (-1, "expired"),  # the day after the expiry day
+        (0, "expiring"),  # valid on its expiry day (and about to go)
         (30, "expiring"),
         (31, "valid"),
         (400, "valid"),
@@ -146,9 +155,14 @@ def test_course_validity_comes_from_settings_with_domain_defaults() -> None:
 
 # Completed on 29 February 2024: every course's expiry, at the defaults of DOMAIN.md.
 LEAP_DAY_EXPIRIES = {
-    "wave": "2025-02-28", "ask_for_angela": "2025-02-28", "age_verification": "2025-02-28",
-    "drink_spiking": "2025-02-28", "act": "2025-02-28", "safeguarding": "2026-02-28",
-    "conflict_management": "2027-02-28", "first_aid": "2027-02-28",
+    "wave": "2025-02-28",
+    "ask_for_angela": "2025-02-28",
+    "age_verification": "2025-02-28",
+    "drink_spiking": "2025-02-28",
+    "act": "2025-02-28",
+    "safeguarding": "2026-02-28",
+    "conflict_management": "2027-02-28",
+    "first_aid": "2027-02-28",
 }
 
 
@@ -162,7 +176,9 @@ async def test_recording_training_derives_the_expiry_from_the_course(
         assert response.status_code == 201, response.text
         record = response.json()
         assert (record["course"], record["completed_on"], record["certificate"]) == (
-            course, "2024-02-29", None,
+            course,
+            "2024-02-29",
+            None,
         )
     listed = (await client.get(url)).json()
     assert {t["course"]: t["expires_on"] for t in listed} == LEAP_DAY_EXPIRIES
@@ -204,7 +220,10 @@ SIA_TYPED = {
     "0000\t0000 0000 0001": "0000000000000001",
 }
 SIA_MALFORMED = [
-    "123456789012345", "12345678901234567", "1234-5678-9012-3456", "ABCD567890123456",
+    "123456789012345",
+    "12345678901234567",
+    "1234-5678-9012-3456",
+    "ABCD567890123456",
     "1234 5678 9012 345x",
     "\uff11" * 16,  # full-width digits: \d would take them, the SIA would not
 ]
@@ -235,12 +254,16 @@ BAD_PEOPLE: list[tuple[dict[str, Any], set[str]]] = [
     ({"name": "Ann", "role": "bar", "shoe_size": 9}, {"shoe_size"}),
     ({"name": "Ann", "role": "bar", "started_on": "yesterday"}, {"started_on"}),
     ({"name": "Ann", "role": "bar", "front_of_house": "maybe"}, {"front_of_house"}),
-    ({"name": "Ann", "role": "bar", "started_on": "2024-05-01", "left_on": "2024-04-30"},
-     {"left_on"}),
+    (
+        {"name": "Ann", "role": "bar", "started_on": "2024-05-01", "left_on": "2024-04-30"},
+        {"left_on"},
+    ),
     ({"name": "Dee", "role": "door_supervisor"}, {"sia_licence_no", "sia_expires_on"}),
     ({"name": "Dee", "role": "door_supervisor", "sia_licence_no": SIA}, {"sia_expires_on"}),
-    ({"name": "Dee", "role": "door_supervisor", "sia_expires_on": "2027-01-01"},
-     {"sia_licence_no"}),
+    (
+        {"name": "Dee", "role": "door_supervisor", "sia_expires_on": "2027-01-01"},
+        {"sia_licence_no"},
+    ),
 ]
 BAD_TRAINING: list[tuple[dict[str, Any], set[str]]] = [
     ({"course": "juggling", "completed_on": "2025-01-01"}, {"course"}),
@@ -248,8 +271,7 @@ BAD_TRAINING: list[tuple[dict[str, Any], set[str]]] = [
     ({"course": "wave", "completed_on": "2025-02-30"}, {"completed_on"}),
     ({"course": "wave", "completed_on": "tomorrow"}, {"completed_on"}),
     # The expiry is derived, never given.
-    ({"course": "wave", "completed_on": "2025-01-01", "expires_on": "2030-01-01"},
-     {"expires_on"}),
+    ({"course": "wave", "completed_on": "2025-01-01", "expires_on": "2030-01-01"}, {"expires_on"}),
 ]
 
 
@@ -296,20 +318,27 @@ async def test_changing_a_person_checks_them_as_they_will_be(
     url = f"/api/v1/staff/{staff_id}"
     # Becoming a door supervisor needs the licence, and nothing changes without it.
     assert set(invalid(await client.patch(url, json={"role": "door_supervisor"}))) == {
-        "sia_licence_no", "sia_expires_on"
+        "sia_licence_no",
+        "sia_expires_on",
     }
     assert invalid(await client.patch(url, json={"left_on": "2024-04-01"})) == {
         "left_on": "must be on or after the date they started"
     }
     assert (await client.get(url)).json()["role"] == "bar"
-    response = await client.patch(url, json={
-        "role": "door_supervisor", "sia_licence_no": "1111 2222 3333 4444",
-        "sia_expires_on": "2027-01-31",
-    })
+    response = await client.patch(
+        url,
+        json={
+            "role": "door_supervisor",
+            "sia_licence_no": "1111 2222 3333 4444",
+            "sia_expires_on": "2027-01-31",
+        },
+    )
     assert response.status_code == 200, response.text
     person = response.json()
     assert (person["role"], person["sia_licence_no"], person["active"]) == (
-        "door_supervisor", "1111222233334444", True,
+        "door_supervisor",
+        "1111222233334444",
+        True,
     )
     # Clearing the licence of a door supervisor is refused; a leaving date ends `active`.
     assert set(invalid(await client.patch(url, json={"sia_licence_no": None}))) == {
@@ -317,7 +346,7 @@ async def test_changing_a_person_checks_them_as_they_will_be(
     }
     left = await client.patch(url, json={"left_on": today().isoformat()})
     assert left.json()["active"] is False
-    listed = (await client.get(f"/api/v1/venues/{venue_id}/staff", params={"active": "true"}))
+    listed = await client.get(f"/api/v1/venues/{venue_id}/staff", params={"active": "true"})
     assert listed.json() == []
     # Given notice, still working: active until the day they leave.
     later = await client.patch(url, json={"left_on": (today() + timedelta(days=7)).isoformat()})
@@ -329,18 +358,20 @@ async def test_one_dps_at_a_time_shown_on_the_staff_page(
     client: Client, db: asyncpg.Connection
 ) -> None:
     venue_id = await add_venue(db, dps_name="Ann Barker")
-    first = await client.post(f"/api/v1/venues/{venue_id}/staff", json={
-        "name": "Ann Barker", "role": "dps",
-    })
+    first = await client.post(
+        f"/api/v1/venues/{venue_id}/staff",
+        json={
+            "name": "Ann Barker",
+            "role": "dps",
+        },
+    )
     assert first.status_code == 201, first.text
     page = text_of((await client.get(f"/venues/{venue_id}/staff", headers=BROWSER)).text)
     assert "Designated premises supervisor Ann Barker (on the staff list)" in page
     second = {"name": "Bob Cellar", "role": "dps"}
     refused = invalid(await client.post(f"/api/v1/venues/{venue_id}/staff", json=second))
     assert list(refused) == ["role"] and "Ann Barker" in refused["role"]
-    await client.patch(f"/api/v1/staff/{first.json()['id']}", json={
-        "left_on": today().isoformat()
-    })
+    await client.patch(f"/api/v1/staff/{first.json()['id']}", json={"left_on": today().isoformat()})
     assert (await client.post(f"/api/v1/venues/{venue_id}/staff", json=second)).status_code == 201
     page = text_of((await client.get(f"/venues/{venue_id}/staff", headers=BROWSER)).text)
     # The licence still names the old DPS: the page says so.
@@ -348,6 +379,7 @@ async def test_one_dps_at_a_time_shown_on_the_staff_page(
 
 
 # --- front-of-house coverage -------------------------------------------------------------
+
 
 async def test_coverage_on_a_known_arrangement(client: Client, db: asyncpg.Connection) -> None:
     on = today()
@@ -373,8 +405,9 @@ async def test_coverage_on_a_known_arrangement(client: Client, db: asyncpg.Conne
     b = await add_venue(db, "Venue B")
     await add_training(db, await add_person(db, b, "Solo"), "wave", good)
     await add_training(db, await add_person(db, b, "Duo"), "wave", good)
-    await add_training(db, (await db.fetchval("SELECT id FROM staff WHERE name = 'Duo'")),
-                       "ask_for_angela", good)
+    await add_training(
+        db, (await db.fetchval("SELECT id FROM staff WHERE name = 'Duo'")), "ask_for_angela", good
+    )
     c = await add_venue(db, "Venue C")
 
     expected = {a: (3, 6), b: (1, 2), c: (0, 0)}
@@ -388,7 +421,12 @@ async def test_coverage_on_a_known_arrangement(client: Client, db: asyncpg.Conne
     body = (await client.get(f"/api/v1/venues/{a}/training-status")).json()
     assert body["coverage"] == {"covered": 3, "total": 6, "percent": 50}
     assert [p["name"] for p in body["people"]] == [
-        "Angela lapsed", "Cellar", "Covered 0", "Covered 1", "Leaving next week", "Only WAVE",
+        "Angela lapsed",
+        "Cellar",
+        "Covered 0",
+        "Covered 1",
+        "Leaving next week",
+        "Only WAVE",
         "Untrained",
     ]
     grid = {p["name"]: {k: v["status"] for k, v in p["courses"].items()} for p in body["people"]}
@@ -404,6 +442,7 @@ async def test_coverage_on_a_known_arrangement(client: Client, db: asyncpg.Conne
 
 
 # --- certificates ------------------------------------------------------------------------
+
 
 async def trained(db: asyncpg.Connection, venue_id: int | None = None) -> tuple[int, int]:
     """(venue, training record) for a person with one WAVE course."""
@@ -446,9 +485,7 @@ async def test_only_pdf_jpeg_and_png_are_taken_and_served_as_what_they_are(
     staff_id = await db.fetchval("SELECT staff_id FROM training")
     for sent_as, content, served_type, served_name in ALLOWED:
         # The browser's claim is ignored either way.
-        response = await client.put(
-            url, files=upload(sent_as, content, "application/octet-stream")
-        )
+        response = await client.put(url, files=upload(sent_as, content, "application/octet-stream"))
         assert response.status_code == 200, response.text
         assert response.json()["filename"] == served_name
         for where in (url, f"/training/{training_id}/certificate"):
@@ -494,31 +531,40 @@ async def test_certificate_upload_needs_the_certificate_field(
     url = f"/api/v1/training/{training_id}/certificate"
     response = await client.put(url, files={"file": ("wave.pdf", PDF, "application/pdf")})
     assert set(invalid(response, response.status_code)) == {"certificate"}
-    assert (await client.put(f"/api/v1/training/{MISSING}/certificate",
-                             files=upload("w.pdf", PDF))).status_code == 404
+    assert (
+        await client.put(f"/api/v1/training/{MISSING}/certificate", files=upload("w.pdf", PDF))
+    ).status_code == 404
     no_file = await client.get(url)
     assert problem(no_file, 404)["detail"] == "This training record has no certificate"
 
 
 # who -> (reading a certificate, uploading one)
 CERTIFICATE_ACCESS = {
-    "officer": (200, 200), "admin": (200, 200), "partner": (200, 403),
-    "manager_own": (200, 200), "manager_other": (404, 404),
+    "officer": (200, 200),
+    "admin": (200, 200),
+    "partner": (200, 403),
+    "manager_own": (200, 200),
+    "manager_other": (404, 404),
 }
 # who -> adding a person or recording training (reads follow the same scope)
 WRITE_ACCESS = {
-    "officer": 201, "admin": 201, "manager_own": 201, "partner": 403, "manager_other": 404,
+    "officer": 201,
+    "admin": 201,
+    "manager_own": 201,
+    "partner": 403,
+    "manager_other": 404,
 }
 
 
-async def test_who_may_fetch_and_upload_a_certificate(
-    people: Any, db: asyncpg.Connection
-) -> None:
+async def test_who_may_fetch_and_upload_a_certificate(people: Any, db: asyncpg.Connection) -> None:
     own, training_id = await trained(db)
     await db.execute(
         "INSERT INTO training_certificates (venue_id, training_id, filename, content_type, size,"
         " content) VALUES ($1, $2, 'wave.pdf', 'application/pdf', $3, $4)",
-        own, training_id, len(PDF), PDF,
+        own,
+        training_id,
+        len(PDF),
+        PDF,
     )
     staff_id = await db.fetchval("SELECT staff_id FROM training WHERE id = $1", training_id)
     other = await add_venue(db, "Elsewhere")
@@ -526,22 +572,23 @@ async def test_who_may_fetch_and_upload_a_certificate(
         role = "venue_manager" if who.startswith("manager") else who
         venues = {"manager_own": [own], "manager_other": [other]}.get(who, [])
         async with await people.signed_in(role, venues) as browser:
-            for url in (f"/api/v1/training/{training_id}/certificate",
-                        f"/training/{training_id}/certificate"):
+            for url in (
+                f"/api/v1/training/{training_id}/certificate",
+                f"/training/{training_id}/certificate",
+            ):
                 response = await browser.get(url)
                 assert response.status_code == read, (who, url)
                 assert (response.content == PDF) == (read == 200)
-            put = await browser.put(f"/api/v1/training/{training_id}/certificate",
-                                    files=upload("wave.pdf", PDF))
+            put = await browser.put(
+                f"/api/v1/training/{training_id}/certificate", files=upload("wave.pdf", PDF)
+            )
             assert put.status_code == write, who
             # Another venue's manager learns nothing about the people either.
             person = await browser.get(f"/api/v1/staff/{staff_id}")
             assert person.status_code == (404 if who == "manager_other" else 200), who
 
 
-async def test_who_may_add_people_and_record_training(
-    people: Any, db: asyncpg.Connection
-) -> None:
+async def test_who_may_add_people_and_record_training(people: Any, db: asyncpg.Connection) -> None:
     own = await add_venue(db)
     staff_id = await add_person(db, own, "Ann Barker")
     other = await add_venue(db, "Elsewhere")
@@ -550,11 +597,14 @@ async def test_who_may_add_people_and_record_training(
         venues = {"manager_own": [own], "manager_other": [other]}.get(who, [])
         before = await count(db, "training")
         async with await people.signed_in(role, venues) as browser:
-            added = await browser.post(f"/api/v1/venues/{own}/staff",
-                                       json={"name": f"Added by {who}", "role": "bar"})
+            added = await browser.post(
+                f"/api/v1/venues/{own}/staff", json={"name": f"Added by {who}", "role": "bar"}
+            )
             assert added.status_code == status, who
-            recorded = await browser.post(f"/api/v1/staff/{staff_id}/training",
-                                          json={"course": "wave", "completed_on": "2025-01-10"})
+            recorded = await browser.post(
+                f"/api/v1/staff/{staff_id}/training",
+                json={"course": "wave", "completed_on": "2025-01-10"},
+            )
             assert recorded.status_code == status, who
             changed = await browser.patch(f"/api/v1/staff/{staff_id}", json={"name": "Ann B"})
             assert changed.status_code == (200 if status == 201 else status), who
@@ -567,6 +617,7 @@ async def test_who_may_add_people_and_record_training(
 
 # --- the pages ---------------------------------------------------------------------------
 
+
 async def form_token(client: Client, path: str) -> str:
     text = (await client.get(path, headers=BROWSER)).text
     found = re.search(r'name="_csrf_token" value="([^"]+)"', text)
@@ -575,7 +626,10 @@ async def form_token(client: Client, path: str) -> str:
 
 
 async def submit(
-    client: Client, form_page: str, action: str, data: dict[str, Any],
+    client: Client,
+    form_page: str,
+    action: str,
+    data: dict[str, Any],
     files: dict[str, Any] | None = None,
 ) -> Response:
     """Fill in the form on ``form_page`` and post it as the browser does (token in the form)."""
@@ -590,9 +644,14 @@ async def test_staff_page_shows_the_grid_in_colours_and_words(
 ) -> None:
     venue_id = await add_venue(db)
     ann = await add_person(db, venue_id, "Ann Barker")
-    dee = await add_person(db, venue_id, "Dee Fenders", role="door_supervisor",
-                           sia_licence_no="1234567812345678",
-                           sia_expires_on=today() + timedelta(days=20))
+    dee = await add_person(
+        db,
+        venue_id,
+        "Dee Fenders",
+        role="door_supervisor",
+        sia_licence_no="1234567812345678",
+        sia_expires_on=today() + timedelta(days=20),
+    )
     await add_person(db, venue_id, "Former Fred", left_on=today() - timedelta(days=3))
     await add_training(db, ann, "wave", today() + timedelta(days=100))
     await add_training(db, ann, "ask_for_angela", today() + timedelta(days=10))
@@ -605,8 +664,9 @@ async def test_staff_page_shows_the_grid_in_colours_and_words(
     assert set(rows) == {str(ann), str(dee)}, "people who left are not in the grid"
 
     def cell(person: int, course: str) -> str:
-        found = re.search(rf'<td class="st st-(\w+)" data-course="{course}">(.*?)</td>',
-                          rows[str(person)], re.S)
+        found = re.search(
+            rf'<td class="st st-(\w+)" data-course="{course}">(.*?)</td>', rows[str(person)], re.S
+        )
         assert found, (person, course)
         return f"{found[1]}: {text_of(found[2]).strip()}"
 
@@ -644,9 +704,15 @@ async def test_a_manager_adds_a_door_supervisor_from_the_page(
     venue_id = await add_venue(db)
     async with await people.signed_in("venue_manager", [venue_id]) as manager:
         new = f"/venues/{venue_id}/staff/new"
-        form = {"name": "Dee Fenders", "role": "door_supervisor", "front_of_house": "on",
-                "started_on": "2025-01-06", "left_on": "", "sia_licence_no": "1234 5678 90",
-                "sia_expires_on": ""}
+        form = {
+            "name": "Dee Fenders",
+            "role": "door_supervisor",
+            "front_of_house": "on",
+            "started_on": "2025-01-06",
+            "left_on": "",
+            "sia_licence_no": "1234 5678 90",
+            "sia_expires_on": "",
+        }
         refused = await submit(manager, new, f"/venues/{venue_id}/staff", form)
         assert refused.status_code == 422
         text = text_of(refused.text)
@@ -660,11 +726,15 @@ async def test_a_manager_adds_a_door_supervisor_from_the_page(
         row = await db.fetchrow("SELECT * FROM staff")
         assert saved.headers["location"] == f"/venues/{venue_id}/staff#person-{row['id']}"
         assert (row["name"], row["role"], row["front_of_house"], row["sia_licence_no"]) == (
-            "Dee Fenders", "door_supervisor", True, "1234567890123456",
+            "Dee Fenders",
+            "door_supervisor",
+            True,
+            "1234567890123456",
         )
         edit = f"/staff/{row['id']}/edit"
-        edited = await submit(manager, edit, edit, {**form, "front_of_house": "",
-                                                    "left_on": "2024-12-01"})
+        edited = await submit(
+            manager, edit, edit, {**form, "front_of_house": "", "left_on": "2024-12-01"}
+        )
         assert edited.status_code == 422
         assert "Left on must be on or after the date they started" in text_of(edited.text)
         edited = await submit(manager, edit, edit, {**form, "front_of_house": ""})
@@ -683,27 +753,40 @@ async def test_a_manager_records_training_with_a_certificate_from_the_page(
         assert '<option value="ask_for_angela" selected>' in page
         assert 'enctype="multipart/form-data"' in page
         action = f"/staff/{staff_id}/training"
-        bad = await submit(manager, person, action, {"course": "ask_for_angela",
-                           "completed_on": ""},
-                           files={"certificate": ("angela.pdf", ELF, "application/pdf")})
+        bad = await submit(
+            manager,
+            person,
+            action,
+            {"course": "ask_for_angela", "completed_on": ""},
+            files={"certificate": ("angela.pdf", ELF, "application/pdf")},
+        )
         assert bad.status_code == 422
         text = text_of(bad.text)
         assert "Completed on is required" in text
         assert "Certificate must be a PDF, JPEG or PNG file" in text
         good_date_bad_file = await submit(
-            manager, person, action, {"course": "ask_for_angela", "completed_on": "2025-03-01"},
+            manager,
+            person,
+            action,
+            {"course": "ask_for_angela", "completed_on": "2025-03-01"},
             files={"certificate": ("angela.pdf", MZ, "application/pdf")},
         )
         assert good_date_bad_file.status_code == 422
         assert await count(db, "training") == 0, "a refused certificate saves no record either"
         saved = await submit(
-            manager, person, action, {"course": "ask_for_angela", "completed_on": "2025-03-01"},
+            manager,
+            person,
+            action,
+            {"course": "ask_for_angela", "completed_on": "2025-03-01"},
             files={"certificate": ("angela.jpg", JPEG, "image/jpeg")},
         )
         assert saved.status_code in (302, 303), saved.text
         # No file chosen: the browser sends an empty part, which is no certificate at all.
         without = await submit(
-            manager, person, action, {"course": "wave", "completed_on": "2025-03-02"},
+            manager,
+            person,
+            action,
+            {"course": "wave", "completed_on": "2025-03-02"},
             files={"certificate": ("", b"", "application/octet-stream")},
         )
         assert without.status_code in (302, 303), without.text
@@ -712,7 +795,8 @@ async def test_a_manager_records_training_with_a_certificate_from_the_page(
             "LEFT JOIN training_certificates c ON c.training_id = t.id ORDER BY t.id"
         )
         assert [(r["course"], r["expires_on"], r["content"]) for r in rows] == [
-            ("ask_for_angela", date(2026, 3, 1), JPEG), ("wave", date(2026, 3, 2), None),
+            ("ask_for_angela", date(2026, 3, 1), JPEG),
+            ("wave", date(2026, 3, 2), None),
         ]
         listing = (await manager.get(f"/staff/{staff_id}", headers=BROWSER)).text
         training_id = rows and await db.fetchval("SELECT min(id) FROM training")
@@ -734,6 +818,7 @@ async def test_partners_read_the_pages_without_forms(people: Any, db: asyncpg.Co
 
 # --- the demo borough --------------------------------------------------------------------
 
+
 async def test_demo_staff_are_plausible_labelled_and_added_once(
     client: Client, db: asyncpg.Connection
 ) -> None:
@@ -746,7 +831,9 @@ async def test_demo_staff_are_plausible_labelled_and_added_once(
         venue_id = await db.fetchval(
             "INSERT INTO venues (name, dps_name, capacity, generated) "
             "VALUES ($1, $2, $3, true) RETURNING id",
-            f"Venue {n}", f"Dee Pees {n}", 80 + 40 * n,
+            f"Venue {n}",
+            f"Dee Pees {n}",
+            80 + 40 * n,
         )
         if n % 3 == 0:
             await db.execute(
@@ -769,18 +856,23 @@ async def test_demo_staff_are_plausible_labelled_and_added_once(
         assert [r["name"] for r in dps] == [f"Dee Pees {n}"]
         doors = await db.fetchval(
             "SELECT count(*) FROM staff WHERE venue_id = $1 AND role = 'door_supervisor' "
-            "AND left_on IS NULL", venue_id,
+            "AND left_on IS NULL",
+            venue_id,
         )
         assert doors == (3 if n % 3 == 0 else 0)
-    sia = [r["sia_expires_on"] for r in await db.fetch(
-        "SELECT sia_expires_on FROM staff WHERE role = 'door_supervisor'"
-    )]
+    sia = [
+        r["sia_expires_on"]
+        for r in await db.fetch("SELECT sia_expires_on FROM staff WHERE role = 'door_supervisor'")
+    ]
     assert sum(d < on for d in sia) == 2
     assert sum(on <= d <= on + timedelta(days=60) for d in sia) >= 1
-    statuses = [status_of(r["expires_on"], on) for r in await db.fetch(
-        "SELECT DISTINCT ON (staff_id, course) expires_on FROM training "
-        "ORDER BY staff_id, course, expires_on DESC"
-    )]
+    statuses = [
+        status_of(r["expires_on"], on)
+        for r in await db.fetch(
+            "SELECT DISTINCT ON (staff_id, course) expires_on FROM training "
+            "ORDER BY staff_id, course, expires_on DESC"
+        )
+    ]
     assert {"valid", "expiring", "expired"} <= set(statuses)
     assert statuses.count("valid") > len(statuses) / 2
     coverage = await front_of_house_coverage(db, venues)

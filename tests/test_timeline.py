@@ -15,26 +15,37 @@ async def arrange(db: asyncpg.Connection, reporter: int | None = None) -> int:
     now = datetime.now(UTC)
     await db.execute(
         "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description) "
-        "VALUES ($1, $2, 'violence', 'high', 'police', 'Fight at the door')", v, now - timedelta(days=1),
+        "VALUES ($1, $2, 'violence', 'high', 'police', 'Fight at the door')",
+        v,
+        now - timedelta(days=1),
     )
     await db.execute(
         "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description, "
         "sensitive, reported_by) VALUES ($1, $2, 'sexual_offence', 'serious', 'police', "
-        "'Details only for those allowed', true, $3)", v, now - timedelta(days=2), reporter,
+        "'Details only for those allowed', true, $3)",
+        v,
+        now - timedelta(days=2),
+        reporter,
     )
     await db.execute(
         "INSERT INTO test_purchases (venue_id, attempted_on, agency, outcome) "
-        "VALUES ($1, $2, 'Kent Trading Standards', 'fail')", v, date.today() - timedelta(days=10),
+        "VALUES ($1, $2, 'Kent Trading Standards', 'fail')",
+        v,
+        date.today() - timedelta(days=10),
     )
     await db.execute(
         "INSERT INTO angela_tests (venue_id, tested_on, tester_organisation, outcome) "
-        "VALUES ($1, $2, 'Kent Police', 'pass')", v, date.today() - timedelta(days=20),
+        "VALUES ($1, $2, 'Kent Police', 'pass')",
+        v,
+        date.today() - timedelta(days=20),
     )
     # police open data near the venue must never appear
     return v
 
 
-async def test_the_timeline_lists_everything_newest_first(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
+async def test_the_timeline_lists_everything_newest_first(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
     v = await arrange(db)
     await client.patch(f"/api/v1/venues/{v}", json={"capacity": 150})
     page = (await client.get(f"/api/v1/venues/{v}/timeline")).json()
@@ -52,11 +63,18 @@ async def test_the_timeline_lists_everything_newest_first(client: httpx.AsyncCli
 
 async def test_filters_by_kind_and_dates(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
     v = await arrange(db)
-    only = (await client.get(f"/api/v1/venues/{v}/timeline?kind=test_purchase&kind=angela_test")).json()
+    only = (
+        await client.get(f"/api/v1/venues/{v}/timeline?kind=test_purchase&kind=angela_test")
+    ).json()
     assert [i["kind"] for i in only["items"]] == ["test_purchase", "angela_test"]
     since = (date.today() - timedelta(days=15)).isoformat()
     recent = (await client.get(f"/api/v1/venues/{v}/timeline?since={since}")).json()
-    assert [i["kind"] for i in recent["items"]] == ["licence", "incident", "incident", "test_purchase"]
+    assert [i["kind"] for i in recent["items"]] == [
+        "licence",
+        "incident",
+        "incident",
+        "test_purchase",
+    ]
     bad = await client.get(f"/api/v1/venues/{v}/timeline?kind=gossip")
     assert bad.status_code == 422 and bad.json()["invalid_params"][0]["name"] == "kind"
     backwards = await client.get(f"/api/v1/venues/{v}/timeline?since=2026-05-01&until=2026-04-01")
@@ -77,13 +95,17 @@ async def test_a_manager_sees_that_a_sensitive_incident_happened_but_not_what(
         assert "Sensitive incident" in page.text and "Details only" not in page.text
 
 
-async def test_the_reporter_sees_their_own_sensitive_incident(db: asyncpg.Connection, people: People) -> None:
+async def test_the_reporter_sees_their_own_sensitive_incident(
+    db: asyncpg.Connection, people: People
+) -> None:
     v = int(await db.fetchval("INSERT INTO venues (name) VALUES ('Reporter Rooms') RETURNING id"))
     manager = await people.user("venue_manager", [v])
     await db.execute(
         "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description, "
         "sensitive, reported_by) VALUES ($1, now(), 'sexual_harassment', 'high', 'venue', "
-        "'Reported by this manager', true, $2)", v, manager,
+        "'Reported by this manager', true, $2)",
+        v,
+        manager,
     )
     async with await people.client_for(manager) as client:
         items = (await client.get(f"/api/v1/venues/{v}/timeline?kind=incident")).json()["items"]
@@ -93,9 +115,12 @@ async def test_the_reporter_sees_their_own_sensitive_incident(db: asyncpg.Connec
 
 
 async def test_police_data_never_appears(client: httpx.AsyncClient, db: asyncpg.Connection) -> None:
-    v = int(await db.fetchval(
-        "INSERT INTO venues (name, latitude, longitude) VALUES ('Near Crime', 51.2727, 0.5219) RETURNING id"
-    ))
+    v = int(
+        await db.fetchval(
+            "INSERT INTO venues (name, latitude, longitude) "
+            "VALUES ('Near Crime', 51.2727, 0.5219) RETURNING id"
+        )
+    )
     await db.execute(
         "INSERT INTO police_crimes (crime_key, month, latitude, longitude, crime_type) "
         "VALUES ('abc', '2022-11-01', 51.2727, 0.5219, 'Violence and sexual offences')"

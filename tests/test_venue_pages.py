@@ -33,8 +33,12 @@ async def add_venue(db: asyncpg.Connection, **fields: Any) -> int:
 
 
 async def add_condition(db: asyncpg.Connection, venue_id: int, **fields: Any) -> int:
-    data = {"kind": "cctv", "objective": "crime_disorder",
-            "text": "CCTV shall be maintained and recordings kept for 31 days.", **fields}
+    data = {
+        "kind": "cctv",
+        "objective": "crime_disorder",
+        "text": "CCTV shall be maintained and recordings kept for 31 days.",
+        **fields,
+    }
     condition = await queries.create_condition(db, venue_id, msgspec.convert(data, ConditionCreate))
     return condition.id
 
@@ -67,9 +71,7 @@ async def post_form(client: Client, action: str, data: dict[str, Any]) -> Respon
     return await client.send(request, follow_redirects=False)
 
 
-async def submit(
-    client: Client, form_page: str, action: str, data: dict[str, Any]
-) -> Response:
+async def submit(client: Client, form_page: str, action: str, data: dict[str, Any]) -> Response:
     """Fill in the form on ``form_page`` and post it to ``action``."""
     token = await form_token(client, form_page)
     return await post_form(client, action, {**data, "_csrf_token": token})
@@ -110,12 +112,27 @@ async def venue_count(db: asyncpg.Connection) -> int:
 
 TOWN = [
     {"name": "The Swan", "address": "12 High Street", "postcode": "ME14 1AA", "status": "active"},
-    {"name": "Bar Nine", "address": "9 Earl Street", "postcode": "ME14 1PL",
-     "status": "suspended", "venue_type": "bar"},
-    {"name": "Club Vortex", "address": "1 Lower Stone Street", "postcode": "ME15 6LX",
-     "status": "active", "venue_type": "nightclub"},
-    {"name": "Swan Kebabs", "address": "3 Week Street", "postcode": "ME14 1QW",
-     "status": "revoked", "venue_type": "late_night_refreshment"},
+    {
+        "name": "Bar Nine",
+        "address": "9 Earl Street",
+        "postcode": "ME14 1PL",
+        "status": "suspended",
+        "venue_type": "bar",
+    },
+    {
+        "name": "Club Vortex",
+        "address": "1 Lower Stone Street",
+        "postcode": "ME15 6LX",
+        "status": "active",
+        "venue_type": "nightclub",
+    },
+    {
+        "name": "Swan Kebabs",
+        "address": "3 Week Street",
+        "postcode": "ME14 1QW",
+        "status": "revoked",
+        "venue_type": "late_night_refreshment",
+    },
 ]
 NAMES = [v["name"] for v in TOWN]
 
@@ -231,16 +248,24 @@ async def test_venue_page_shows_the_licence_and_its_conditions(
         assert shown in head, shown
     licence = text_of(licence_of(markup))
     for shown in [
-        "Licence number MBC/PL/0001", "Licence holder Swan Inns Ltd",
-        "Designated premises supervisor Ann Barker", "Status Suspended", "Capacity 250",
-        "Martyn's Law tier Standard tier", "Sale of alcohol", "Live music", "Fri 11:00 01:00",
+        "Licence number MBC/PL/0001",
+        "Licence holder Swan Inns Ltd",
+        "Designated premises supervisor Ann Barker",
+        "Status Suspended",
+        "Capacity 250",
+        "Martyn's Law tier Standard tier",
+        "Sale of alcohol",
+        "Live music",
+        "Fri 11:00 01:00",
         "Sat Closed",
     ]:
         assert shown in licence, shown
     conditions = text_of(conditions_of(markup))
     for shown in [
-        "Conditions (9)", "CCTV shall be maintained and recordings kept for 31 days.",
-        "Retention days: 31", "free potable water",
+        "Conditions (9)",
+        "CCTV shall be maintained and recordings kept for 31 days.",
+        "Retention days: 31",
+        "free potable water",
     ]:
         assert shown in conditions, shown
     assert OGL in text_of(markup)
@@ -302,10 +327,15 @@ VALID_FORM = {
     "dps_name": "Ann Barker",
     "status": "active",
     "licensable_activities": ["sale_of_alcohol", "recorded_music"],
-    **{f"{edge}_{day}": "" for day in ("mon", "tue", "wed", "thu", "sun")
-       for edge in ("open", "close")},
-    "open_fri": "11:00", "close_fri": "01:00",
-    "open_sat": "11:00", "close_sat": "02:00",
+    **{
+        f"{edge}_{day}": ""
+        for day in ("mon", "tue", "wed", "thu", "sun")
+        for edge in ("open", "close")
+    },
+    "open_fri": "11:00",
+    "close_fri": "01:00",
+    "open_sat": "11:00",
+    "close_sat": "02:00",
 }
 
 
@@ -317,11 +347,15 @@ async def test_a_valid_form_adds_the_venue_and_shows_it(
     row = await db.fetchrow("SELECT * FROM venues")
     assert location == f"/venues/{row['id']}"
     assert (row["name"], row["capacity"], row["premises_licence_no"], row["latitude"]) == (
-        "The Swan", 250, "MBC/PL/0001", 51.2724
+        "The Swan",
+        250,
+        "MBC/PL/0001",
+        51.2724,
     )
     assert row["fhrs_id"] is None
     assert row["licensed_hours"] == {
-        "fri": {"open": "11:00", "close": "01:00"}, "sat": {"open": "11:00", "close": "02:00"}
+        "fri": {"open": "11:00", "close": "01:00"},
+        "sat": {"open": "11:00", "close": "02:00"},
     }
     text = text_of(await page(client, location))
     for shown in ("The Swan", "MBC/PL/0001", "Swan Inns Ltd", "Standard tier", "Conditions (8)"):
@@ -389,8 +423,14 @@ async def test_editing_a_venue_changes_and_clears_fields(
     )
     edit_page = await page(client, f"/venues/{venue_id}/edit")
     assert 'value="Ann Barker"' in edit_page
-    form = {**VALID_FORM, "name": "The Black Swan", "address": "", "dps_name": "",
-            "capacity": "900", "licensable_activities": []}
+    form = {
+        **VALID_FORM,
+        "name": "The Black Swan",
+        "address": "",
+        "dps_name": "",
+        "capacity": "900",
+        "licensable_activities": [],
+    }
     response = await submit(client, f"/venues/{venue_id}/edit", f"/venues/{venue_id}/edit", form)
     assert redirected_to(response) == f"/venues/{venue_id}"
     row = await db.fetchrow("SELECT name, address, dps_name, capacity FROM venues")
@@ -424,13 +464,18 @@ CONDITION_FORM = {
 async def test_adding_a_condition(client: Client, db: asyncpg.Connection) -> None:
     venue_id = await add_venue(db, name="The Swan")
     response = await submit(
-        client, f"/venues/{venue_id}/conditions/new", f"/venues/{venue_id}/conditions",
+        client,
+        f"/venues/{venue_id}/conditions/new",
+        f"/venues/{venue_id}/conditions",
         CONDITION_FORM,
     )
     assert redirected_to(response) == f"/venues/{venue_id}#conditions"
     row = await db.fetchrow("SELECT kind, objective, text, params FROM conditions")
     assert tuple(row) == (
-        "door_supervisors", "crime_disorder", CONDITION_FORM["text"], {"count": 2, "from": "21:00"}
+        "door_supervisors",
+        "crime_disorder",
+        CONDITION_FORM["text"],
+        {"count": 2, "from": "21:00"},
     )
     text = text_of(conditions_of(await page(client, f"/venues/{venue_id}")))
     assert CONDITION_FORM["text"] in text
@@ -452,7 +497,9 @@ async def test_a_bad_condition_form_comes_back_with_reasons(
 ) -> None:
     venue_id = await add_venue(db, name="The Swan")
     response = await submit(
-        client, f"/venues/{venue_id}/conditions/new", f"/venues/{venue_id}/conditions",
+        client,
+        f"/venues/{venue_id}/conditions/new",
+        f"/venues/{venue_id}/conditions",
         {**CONDITION_FORM, **change},
     )
     assert message in text_of(html(response, 422))
@@ -465,8 +512,12 @@ async def test_editing_a_condition(client: Client, db: asyncpg.Connection) -> No
     edit_page = await page(client, f"/conditions/{condition_id}/edit")
     assert "retention_days: 31" in edit_page
     assert "CCTV shall be maintained" in edit_page
-    form = {"kind": "cctv", "objective": "crime_disorder",
-            "text": "CCTV shall cover every entrance.", "params": "retention_days: 28"}
+    form = {
+        "kind": "cctv",
+        "objective": "crime_disorder",
+        "text": "CCTV shall cover every entrance.",
+        "params": "retention_days: 28",
+    }
     response = await submit(
         client, f"/conditions/{condition_id}/edit", f"/conditions/{condition_id}/edit", form
     )
@@ -478,9 +529,7 @@ async def test_editing_a_condition(client: Client, db: asyncpg.Connection) -> No
     assert "CCTV shall be maintained" not in text
 
 
-async def test_a_bad_condition_edit_changes_nothing(
-    client: Client, db: asyncpg.Connection
-) -> None:
+async def test_a_bad_condition_edit_changes_nothing(client: Client, db: asyncpg.Connection) -> None:
     venue_id = await add_venue(db, name="The Swan")
     condition_id = await add_condition(db, venue_id)
     form = {"kind": "cctv", "objective": "crime_disorder", "text": "", "params": ""}
@@ -522,8 +571,15 @@ async def test_mandatory_conditions_offer_no_edit_or_remove(
     ("path", "data"),
     [
         ("/conditions/{id}/delete", {}),
-        ("/conditions/{id}/edit", {"kind": "other", "objective": "crime_disorder",
-                                   "text": "No rules at all.", "params": ""}),
+        (
+            "/conditions/{id}/edit",
+            {
+                "kind": "other",
+                "objective": "crime_disorder",
+                "text": "No rules at all.",
+                "params": "",
+            },
+        ),
     ],
 )
 async def test_a_mandatory_condition_cannot_be_changed_through_a_form(

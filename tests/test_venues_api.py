@@ -78,16 +78,42 @@ async def venue_count(db: asyncpg.Connection) -> int:
 # --- listing and searching ---------------------------------------------------------------
 
 TOWN = [
-    {"name": "The Swan", "address": "12 High Street", "postcode": "ME14 1AA",
-     "venue_type": "pub", "status": "active", "premises_licence_no": "MBC/PL/0001"},
-    {"name": "Bar Nine", "address": "9 Earl Street", "postcode": "ME14 1PL",
-     "venue_type": "bar", "status": "suspended"},
-    {"name": "Club Vortex", "address": "1 Lower Stone Street", "postcode": "ME15 6LX",
-     "venue_type": "nightclub", "status": "active"},
-    {"name": "Swan Kebabs", "address": "3 Week Street", "postcode": "ME14 1QW",
-     "venue_type": "late_night_refreshment", "status": "revoked"},
-    {"name": "100% Proof", "address": "5 Gabriel's Hill", "postcode": "ME15 6HL",
-     "venue_type": "bar", "status": "active"},
+    {
+        "name": "The Swan",
+        "address": "12 High Street",
+        "postcode": "ME14 1AA",
+        "venue_type": "pub",
+        "status": "active",
+        "premises_licence_no": "MBC/PL/0001",
+    },
+    {
+        "name": "Bar Nine",
+        "address": "9 Earl Street",
+        "postcode": "ME14 1PL",
+        "venue_type": "bar",
+        "status": "suspended",
+    },
+    {
+        "name": "Club Vortex",
+        "address": "1 Lower Stone Street",
+        "postcode": "ME15 6LX",
+        "venue_type": "nightclub",
+        "status": "active",
+    },
+    {
+        "name": "Swan Kebabs",
+        "address": "3 Week Street",
+        "postcode": "ME14 1QW",
+        "venue_type": "late_night_refreshment",
+        "status": "revoked",
+    },
+    {
+        "name": "100% Proof",
+        "address": "5 Gabriel's Hill",
+        "postcode": "ME15 6HL",
+        "venue_type": "bar",
+        "status": "active",
+    },
 ]
 
 
@@ -244,8 +270,15 @@ async def test_create_fills_defaults_for_what_is_not_given(client: Client) -> No
 
 @pytest.mark.parametrize(
     ("capacity", "tier"),
-    [(None, "none"), (0, "none"), (199, "none"), (200, "standard"), (799, "standard"),
-     (800, "enhanced"), (5000, "enhanced")],
+    [
+        (None, "none"),
+        (0, "none"),
+        (199, "none"),
+        (200, "standard"),
+        (799, "standard"),
+        (800, "enhanced"),
+        (5000, "enhanced"),
+    ],
 )
 async def test_martyns_law_tier_follows_capacity(
     client: Client, capacity: int | None, tier: str
@@ -292,12 +325,15 @@ async def test_an_alcohol_licence_gets_the_mandatory_conditions(
         ({"name": "X", "status": "closed"}, "status"),
         ({"name": "X", "latitude": 91}, "latitude"),
         ({"name": "X", "licensable_activities": ["karaoke"]}, "licensable_activities[0]"),
-        ({"name": "X", "licensed_hours": {"fri": {"open": "18:00", "close": "25:00"}}},
-         "licensed_hours.fri.close"),
-        ({"name": "X", "licensed_hours": {"fri": {"open": "6pm", "close": "23:00"}}},
-         "licensed_hours.fri.open"),
-        ({"name": "X", "licensed_hours": {"fri": {"open": "18:00"}}},
-         "licensed_hours.fri.close"),
+        (
+            {"name": "X", "licensed_hours": {"fri": {"open": "18:00", "close": "25:00"}}},
+            "licensed_hours.fri.close",
+        ),
+        (
+            {"name": "X", "licensed_hours": {"fri": {"open": "6pm", "close": "23:00"}}},
+            "licensed_hours.fri.open",
+        ),
+        ({"name": "X", "licensed_hours": {"fri": {"open": "18:00"}}}, "licensed_hours.fri.close"),
         ({"name": "X", "colour": "red"}, "colour"),
         ({"name": "X", "premises_licence_no": ""}, "premises_licence_no"),
         ({"name": "X", "fhrs_id": 0}, "fhrs_id"),
@@ -363,9 +399,7 @@ async def test_duplicate_identifiers_conflict_and_change_nothing(
         {"fhrs_id": None},
     ],
 )
-async def test_patch_changes_only_the_fields_given(
-    client: Client, change: dict[str, Any]
-) -> None:
+async def test_patch_changes_only_the_fields_given(client: Client, change: dict[str, Any]) -> None:
     venue = await create(client, **FULL_VENUE)
     payload = {k: v for k, v in change.items() if k != "martyns_law_tier"}
     response = await client.patch(f"{VENUES}/{venue['id']}", json=payload)
@@ -410,8 +444,10 @@ async def test_patch_adding_sale_of_alcohol_adds_the_mandatory_conditions(client
         ({"address": None}, "address"),
         ({"capacity": "x"}, "capacity"),
         ({"venue_type": "castle"}, "venue_type"),
-        ({"licensed_hours": {"mon": {"open": "25:00", "close": "23:00"}}},
-         "licensed_hours.mon.open"),
+        (
+            {"licensed_hours": {"mon": {"open": "25:00", "close": "23:00"}}},
+            "licensed_hours.mon.open",
+        ),
         ({"licensable_activities": None}, "licensable_activities"),
         ({"colour": "red"}, "colour"),
     ],
@@ -444,7 +480,9 @@ async def test_condition_lifecycle(client: Client, db: asyncpg.Connection) -> No
     changed = response.json()
     assert changed["params"] == {"retention_days": 28}
     assert (changed["kind"], changed["objective"], changed["text"]) == (
-        CCTV["kind"], CCTV["objective"], CCTV["text"]
+        CCTV["kind"],
+        CCTV["objective"],
+        CCTV["text"],
     )
     assert await conditions_of(client, venue["id"]) == [changed]
 

@@ -49,7 +49,12 @@ class VenueController(Controller):
         self,
         request: Request[Any, Any, Any],
         conn: RequestConnection,
-        q: Annotated[str | None, QueryParameter(description="Search name, address, postcode, licence no.", max_length=100)] = None,  # noqa: E501
+        q: Annotated[
+            str | None,
+            QueryParameter(
+                description="Search name, address, postcode, licence no.", max_length=100
+            ),
+        ] = None,
         status: FromQuery[LicenceStatus | None] = None,
         venue_type: FromQuery[VenueType | None] = None,
         flagged: Annotated[
@@ -59,7 +64,12 @@ class VenueController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
-            conn, q=q, status=status, venue_type=venue_type, flagged=flagged, limit=limit,
+            conn,
+            q=q,
+            status=status,
+            venue_type=venue_type,
+            flagged=flagged,
+            limit=limit,
             offset=offset,
             venue_ids=current_identity(request).venue_scope(),
         )
@@ -107,8 +117,10 @@ async def editable_condition(conn: Connection, condition_id: int) -> Condition:
         raise NotFoundException(f"No condition with id {condition_id}")
     if condition.mandatory:
         raise InvalidInput(
-            {"condition_id": "is a mandatory condition set by law; "
-                             "it cannot be changed or removed"},
+            {
+                "condition_id": "is a mandatory condition set by law; "
+                "it cannot be changed or removed"
+            },
             detail="Mandatory conditions cannot be changed or removed",
         )
     return condition

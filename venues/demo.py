@@ -30,12 +30,55 @@ SEED = 20221114
 
 DEMO_FHRS_FILE = Path(str(resources.files("venues.data").joinpath("FHRS185en-GB_2020-11-14.xml")))
 
-FIRST = ["Sarah", "James", "Priya", "Tom", "Aisha", "Daniel", "Kerry", "Marek", "Chloe", "Liam",
-         "Grace", "Oliver", "Hannah", "Tariq", "Zoe", "Connor", "Emma", "Ravi", "Sophie", "Jack"]
-LAST = ["Whitfield", "Okafor", "Patel", "Harding", "Kowalski", "Brennan", "Ashdown", "Fuller",
-        "Mahmood", "Turner", "Clarke", "Gill", "Doherty", "Langley", "Shah", "Reeve"]
-HOLDERS = ["Shepherd Neame Ltd", "Greene King Pub Partners", "Stonegate Pub Company Ltd",
-           "Punch Pubs & Co", "Admiral Taverns Ltd", "Marston's PLC", "Mitchells & Butlers plc"]
+FIRST = [
+    "Sarah",
+    "James",
+    "Priya",
+    "Tom",
+    "Aisha",
+    "Daniel",
+    "Kerry",
+    "Marek",
+    "Chloe",
+    "Liam",
+    "Grace",
+    "Oliver",
+    "Hannah",
+    "Tariq",
+    "Zoe",
+    "Connor",
+    "Emma",
+    "Ravi",
+    "Sophie",
+    "Jack",
+]
+LAST = [
+    "Whitfield",
+    "Okafor",
+    "Patel",
+    "Harding",
+    "Kowalski",
+    "Brennan",
+    "Ashdown",
+    "Fuller",
+    "Mahmood",
+    "Turner",
+    "Clarke",
+    "Gill",
+    "Doherty",
+    "Langley",
+    "Shah",
+    "Reeve",
+]
+HOLDERS = [
+    "Shepherd Neame Ltd",
+    "Greene King Pub Partners",
+    "Stonegate Pub Company Ltd",
+    "Punch Pubs & Co",
+    "Admiral Taverns Ltd",
+    "Marston's PLC",
+    "Mitchells & Butlers plc",
+]
 
 # Town-centre names that trade late in the demo as nightclubs (their real trade may differ).
 DEMO_NIGHTCLUBS = {"Century Club", "Society Rooms", "Bar Chocolate", "The Laugh Out Loud Bar"}
@@ -72,47 +115,96 @@ def _capacity(rng: random.Random, venue_type: str) -> int:
     return rng.randrange(low, high, 10)
 
 
-def _conditions(rng: random.Random, venue_type: str, capacity: int) -> list[tuple[str, str, dict[str, Any], str]]:
+def _conditions(
+    rng: random.Random, venue_type: str, capacity: int
+) -> list[tuple[str, str, dict[str, Any], str]]:
     retention = rng.choice([28, 31])
     out: list[tuple[str, str, dict[str, Any], str]] = [
-        ("cctv", "crime_disorder", {"retention_days": retention, "trained_operator": "yes"},
-         f"A CCTV system shall be maintained covering all entrances and public areas, with "
-         f"recordings kept for {retention} days and a trained member of staff on duty able "
-         f"to download footage on request by police or the licensing authority."),
-        ("age_verification", "protection_of_children", {"scheme": "Challenge 25"},
-         "A Challenge 25 policy shall operate; the only acceptable identification is a "
-         "passport, photocard driving licence or PASS-accredited card."),
-        ("refusals_log", "protection_of_children", {"kept_months": 12},
-         "A refusals register shall be kept, made available on request and retained for 12 months."),
-        ("incident_log", "crime_disorder", {"kept_months": 12},
-         "An incident log shall be kept recording all crime, disorder, ejections and first aid, "
-         "and retained for 12 months."),
+        (
+            "cctv",
+            "crime_disorder",
+            {"retention_days": retention, "trained_operator": "yes"},
+            f"A CCTV system shall be maintained covering all entrances and public areas, with "
+            f"recordings kept for {retention} days and a trained member of staff on duty able "
+            f"to download footage on request by police or the licensing authority.",
+        ),
+        (
+            "age_verification",
+            "protection_of_children",
+            {"scheme": "Challenge 25"},
+            "A Challenge 25 policy shall operate; the only acceptable identification is a "
+            "passport, photocard driving licence or PASS-accredited card.",
+        ),
+        (
+            "refusals_log",
+            "protection_of_children",
+            {"kept_months": 12},
+            "A refusals register shall be kept, made available on request and retained for 12 months.",
+        ),
+        (
+            "incident_log",
+            "crime_disorder",
+            {"kept_months": 12},
+            "An incident log shall be kept recording all crime, disorder, ejections and first aid, "
+            "and retained for 12 months.",
+        ),
     ]
     if venue_type in {"nightclub", "bar"} or rng.random() < 0.15:
         count = max(2, capacity // 100) if venue_type == "nightclub" else 2
         start = "21:00" if venue_type == "nightclub" else "20:00"
-        out.append(("door_supervisors", "crime_disorder",
-                    {"count": count, "from": start, "days": "fri,sat"},
-                    f"A minimum of {count} SIA-licensed door supervisors shall be on duty from "
-                    f"{start} until close on Fridays and Saturdays."))
+        out.append(
+            (
+                "door_supervisors",
+                "crime_disorder",
+                {"count": count, "from": start, "days": "fri,sat"},
+                f"A minimum of {count} SIA-licensed door supervisors shall be on duty from "
+                f"{start} until close on Fridays and Saturdays.",
+            )
+        )
     if venue_type == "nightclub":
         out += [
-            ("last_entry", "public_nuisance", {"time": "02:00"},
-             "No admission or re-admission after 02:00."),
-            ("glassware", "public_safety", {"after": "22:00", "material": "polycarbonate"},
-             "Drinks shall be served in polycarbonate or toughened glassware after 22:00."),
-            ("dispersal", "public_nuisance", {},
-             "A written dispersal policy shall be kept and followed at closing time."),
+            (
+                "last_entry",
+                "public_nuisance",
+                {"time": "02:00"},
+                "No admission or re-admission after 02:00.",
+            ),
+            (
+                "glassware",
+                "public_safety",
+                {"after": "22:00", "material": "polycarbonate"},
+                "Drinks shall be served in polycarbonate or toughened glassware after 22:00.",
+            ),
+            (
+                "dispersal",
+                "public_nuisance",
+                {},
+                "A written dispersal policy shall be kept and followed at closing time.",
+            ),
         ]
     if rng.random() < 0.6:
-        out.append(("pubwatch", "crime_disorder", {"scheme": "Maidstone Pubwatch"},
-                    "The premises licence holder shall be a member of Maidstone Pubwatch."))
-    out.append(("capacity", "public_safety", {"max_persons": capacity},
-                f"The number of persons on the premises shall not exceed {capacity}, staff excluded."))
+        out.append(
+            (
+                "pubwatch",
+                "crime_disorder",
+                {"scheme": "Maidstone Pubwatch"},
+                "The premises licence holder shall be a member of Maidstone Pubwatch.",
+            )
+        )
+    out.append(
+        (
+            "capacity",
+            "public_safety",
+            {"max_persons": capacity},
+            f"The number of persons on the premises shall not exceed {capacity}, staff excluded.",
+        )
+    )
     return out
 
 
-async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress: bool = True) -> DemoSummary:
+async def load_demo(
+    conn: Connection, *, fhrs_file: Path | None = None, progress: bool = True
+) -> DemoSummary:
     """Import the real venues, then give each venue that has no licence yet a generated one."""
     fhrs = await import_fhrs(conn, fhrs_file or DEMO_FHRS_FILE, progress=progress)
     rng = random.Random(SEED)
@@ -143,7 +235,9 @@ async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress
                    WHERE id = $1""",
                 v["id"],
                 f"MBC/PREM/{v['fhrs_id']}",
-                rng.choice(HOLDERS) if rng.random() < 0.6 else f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                rng.choice(HOLDERS)
+                if rng.random() < 0.6
+                else f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 f"{rng.choice(FIRST)} {rng.choice(LAST)}",
                 activities,
                 _hours(rng, venue_type),
@@ -153,8 +247,12 @@ async def load_demo(conn: Connection, *, fhrs_file: Path | None = None, progress
             )
             conditions = _conditions(rng, venue_type, capacity)
             await conn.executemany(
-                "INSERT INTO conditions (venue_id, kind, objective, params, text) VALUES ($1, $2, $3, $4, $5)",
-                [(v["id"], kind, objective, params, text) for kind, objective, params, text in conditions],
+                "INSERT INTO conditions (venue_id, kind, objective, params, text) "
+                "VALUES ($1, $2, $3, $4, $5)",
+                [
+                    (v["id"], kind, objective, params, text)
+                    for kind, objective, params, text in conditions
+                ],
             )
             generated += 1
             added += len(conditions)

@@ -83,7 +83,8 @@ def read_fhrs(path: Path) -> tuple[list[FhrsVenue], int]:
     promised: int | None = None
     root_seen = False
     try:
-        for event, element in ET.iterparse(path, events=("start", "end")):
+        # The file is one the administrator chose; expat >= 2.4.1 refuses entity-expansion bombs.
+        for event, element in ET.iterparse(path, events=("start", "end")):  # noqa: S314
             if event == "start":
                 if not root_seen:
                     root_seen = True

@@ -52,8 +52,18 @@ async def _venue_form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {
         name: form.get(name, "")
         for name in (
-            "name", "address", "postcode", "latitude", "longitude", "venue_type", "capacity",
-            "premises_licence_no", "licence_holder", "dps_name", "status", "fhrs_id",
+            "name",
+            "address",
+            "postcode",
+            "latitude",
+            "longitude",
+            "venue_type",
+            "capacity",
+            "premises_licence_no",
+            "licence_holder",
+            "dps_name",
+            "status",
+            "fhrs_id",
         )
     }
     for optional_text in ("address", "postcode"):
@@ -143,7 +153,11 @@ class VenuePages(Controller):
     ) -> Template:
         status = status if status in STATUSES else None
         venues, total = await queries.list_venues(
-            conn, q=q, status=status, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+            conn,
+            q=q,
+            status=status,
+            limit=PAGE_SIZE,
+            offset=(page - 1) * PAGE_SIZE,
             venue_ids=current_identity(request).venue_scope(),
         )
         context = {
@@ -186,8 +200,11 @@ class VenuePages(Controller):
         except FormInvalid as exc:
             return _form_page(
                 "venues/form.html",
-                {"venue": None, "values": _values_from_submission(data),
-                 "errors": _venue_form_errors(exc.errors)},
+                {
+                    "venue": None,
+                    "values": _values_from_submission(data),
+                    "errors": _venue_form_errors(exc.errors),
+                },
             )
         return Redirect(f"/venues/{venue.id}")
 
@@ -226,8 +243,11 @@ class VenuePages(Controller):
         except FormInvalid as exc:
             return _form_page(
                 "venues/form.html",
-                {"venue": venue, "values": _values_from_submission(data),
-                 "errors": _venue_form_errors(exc.errors)},
+                {
+                    "venue": venue,
+                    "values": _values_from_submission(data),
+                    "errors": _venue_form_errors(exc.errors),
+                },
             )
         return Redirect(f"/venues/{venue_id}")
 
@@ -236,8 +256,13 @@ class VenuePages(Controller):
         venue = await venue_or_404(conn, venue_id)
         return Template(
             template_name="venues/condition_form.html",
-            context={"venue": venue, "condition": None, "values": {"params": ""},
-                     "errors": {}, **CHOICES},
+            context={
+                "venue": venue,
+                "condition": None,
+                "values": {"params": ""},
+                "errors": {},
+                **CHOICES,
+            },
         )
 
     @post("/venues/{venue_id:int}/conditions", guards=[roles(*STAFF)])
@@ -263,12 +288,21 @@ class VenuePages(Controller):
     ) -> Template:
         condition = await editable_condition(conn, condition_id)
         venue = await venue_or_404(conn, condition.venue_id)
-        values = {"kind": condition.kind, "objective": condition.objective,
-                  "text": condition.text, "params": _params_text(condition.params)}
+        values = {
+            "kind": condition.kind,
+            "objective": condition.objective,
+            "text": condition.text,
+            "params": _params_text(condition.params),
+        }
         return Template(
             template_name="venues/condition_form.html",
-            context={"venue": venue, "condition": condition, "values": values,
-                     "errors": {}, **CHOICES},
+            context={
+                "venue": venue,
+                "condition": condition,
+                "values": values,
+                "errors": {},
+                **CHOICES,
+            },
         )
 
     @post("/conditions/{condition_id:int}/edit", guards=[roles(*STAFF)])

@@ -78,7 +78,13 @@ async def list_venues(
 ) -> tuple[list[Venue], int]:
     """A page of venues by name, and how many match in all; ``venue_ids`` limits the scope,
     ``flagged`` keeps venues with (or without) open flags."""
-    filters = (_like(q.strip()) if q and q.strip() else None, status, venue_type, venue_ids, flagged)
+    filters = (
+        _like(q.strip()) if q and q.strip() else None,
+        status,
+        venue_type,
+        venue_ids,
+        flagged,
+    )
     rows = await conn.fetch(
         f"""
         SELECT {VENUE_COLUMNS}, count(*) OVER () AS total
@@ -86,13 +92,17 @@ async def list_venues(
         ORDER BY lower(v.name), v.id
         LIMIT $6 OFFSET $7
         """,
-        *filters, limit, offset,
+        *filters,
+        limit,
+        offset,
     )
     if rows:
         total = rows[0]["total"]
     else:
         # An offset past the end still owes the caller the true total.
-        total = await conn.fetchval(f"SELECT count(*) FROM venues v WHERE {_VENUE_FILTER}", *filters)
+        total = await conn.fetchval(
+            f"SELECT count(*) FROM venues v WHERE {_VENUE_FILTER}", *filters
+        )
     return [_venue({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
 
 
@@ -137,33 +147,65 @@ async def update_venue(conn: Connection, venue_id: int, patch: VenuePatch) -> Ve
 # (Mandatory Licensing Conditions) Order 2010, as amended: every licence that authorises
 # the sale of alcohol carries them, whatever the council adds.
 MANDATORY_CONDITIONS: tuple[tuple[str, str, str, str], ...] = (
-    ("dps", "other", "crime_disorder",
-     "No supply of alcohol may be made when there is no designated premises supervisor, or "
-     "when the designated premises supervisor does not hold a personal licence or it is "
-     "suspended."),
-    ("personal_licence", "other", "crime_disorder",
-     "Every supply of alcohol must be made or authorised by a person who holds a personal "
-     "licence."),
-    ("door_sia", "door_supervisors", "crime_disorder",
-     "Any individual carrying out a security activity at the premises must be licensed by "
-     "the Security Industry Authority."),
-    ("irresponsible_promotions", "other", "crime_disorder",
-     "The responsible person must ensure that staff do not carry out, arrange or "
-     "participate in any irresponsible promotions."),
-    ("free_tap_water", "other", "public_safety",
-     "The responsible person must ensure that free potable water is provided on request "
-     "to customers where it is reasonably available."),
-    ("age_verification", "age_verification", "protection_of_children",
-     "The premises licence holder must ensure that an age verification policy is adopted "
-     "and that the supply of alcohol is made only on production of photographic "
-     "identification bearing the holder's photograph, date of birth and a holographic "
-     "mark or ultraviolet feature."),
-    ("small_measures", "other", "crime_disorder",
-     "Beer or cider in 1/2 pints, gin, rum, vodka or whisky in 25 ml or 35 ml, and still "
-     "wine in 125 ml glasses must be available, and customers made aware of them."),
-    ("minimum_price", "other", "crime_disorder",
-     "Alcohol must not be sold for consumption on or off the premises for a price less "
-     "than the permitted price (duty plus VAT)."),
+    (
+        "dps",
+        "other",
+        "crime_disorder",
+        "No supply of alcohol may be made when there is no designated premises supervisor, or "
+        "when the designated premises supervisor does not hold a personal licence or it is "
+        "suspended.",
+    ),
+    (
+        "personal_licence",
+        "other",
+        "crime_disorder",
+        "Every supply of alcohol must be made or authorised by a person who holds a personal "
+        "licence.",
+    ),
+    (
+        "door_sia",
+        "door_supervisors",
+        "crime_disorder",
+        "Any individual carrying out a security activity at the premises must be licensed by "
+        "the Security Industry Authority.",
+    ),
+    (
+        "irresponsible_promotions",
+        "other",
+        "crime_disorder",
+        "The responsible person must ensure that staff do not carry out, arrange or "
+        "participate in any irresponsible promotions.",
+    ),
+    (
+        "free_tap_water",
+        "other",
+        "public_safety",
+        "The responsible person must ensure that free potable water is provided on request "
+        "to customers where it is reasonably available.",
+    ),
+    (
+        "age_verification",
+        "age_verification",
+        "protection_of_children",
+        "The premises licence holder must ensure that an age verification policy is adopted "
+        "and that the supply of alcohol is made only on production of photographic "
+        "identification bearing the holder's photograph, date of birth and a holographic "
+        "mark or ultraviolet feature.",
+    ),
+    (
+        "small_measures",
+        "other",
+        "crime_disorder",
+        "Beer or cider in 1/2 pints, gin, rum, vodka or whisky in 25 ml or 35 ml, and still "
+        "wine in 125 ml glasses must be available, and customers made aware of them.",
+    ),
+    (
+        "minimum_price",
+        "other",
+        "crime_disorder",
+        "Alcohol must not be sold for consumption on or off the premises for a price less "
+        "than the permitted price (duty plus VAT).",
+    ),
 )
 
 

@@ -30,13 +30,28 @@ VenueType = Literal[
 ]
 LicenceStatus = Literal["active", "suspended", "revoked", "surrendered", "lapsed"]
 Activity = Literal[
-    "sale_of_alcohol", "live_music", "recorded_music", "performance_of_dance", "plays",
-    "films", "indoor_sport", "late_night_refreshment",
+    "sale_of_alcohol",
+    "live_music",
+    "recorded_music",
+    "performance_of_dance",
+    "plays",
+    "films",
+    "indoor_sport",
+    "late_night_refreshment",
 ]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ConditionKind = Literal[
-    "cctv", "door_supervisors", "age_verification", "refusals_log", "incident_log",
-    "last_entry", "glassware", "dispersal", "capacity", "pubwatch", "other",
+    "cctv",
+    "door_supervisors",
+    "age_verification",
+    "refusals_log",
+    "incident_log",
+    "last_entry",
+    "glassware",
+    "dispersal",
+    "capacity",
+    "pubwatch",
+    "other",
 ]
 Objective = Literal["crime_disorder", "public_safety", "public_nuisance", "protection_of_children"]
 Tier = Literal["none", "standard", "enhanced"]

@@ -41,18 +41,29 @@ class FlagController(Controller):
         offset: Annotated[int, QueryParameter(ge=0)] = 0,
     ) -> FlagPage:
         items, total = await list_flags(
-            conn, status=status, rule=rule, venue_id=venue_id, limit=limit, offset=offset,
+            conn,
+            status=status,
+            rule=rule,
+            venue_id=venue_id,
+            limit=limit,
+            offset=offset,
             venue_ids=current_identity(request).venue_scope(),
         )
         return FlagPage(items=items, total=total, limit=limit, offset=offset)
 
     @patch("/{flag_id:int}", summary="Acknowledge, or resolve with a note", guards=[roles(*STAFF)])
     async def change(
-        self, request: Request[Any, Any, Any], conn: RequestConnection, flag_id: FromPath[int],
+        self,
+        request: Request[Any, Any, Any],
+        conn: RequestConnection,
+        flag_id: FromPath[int],
         data: JSONBody[FlagChange],
     ) -> Flag:
         flag = await change_flag(
-            conn, flag_id, action=data.action, note=data.note,
+            conn,
+            flag_id,
+            action=data.action,
+            note=data.note,
             user_id=current_identity(request).user_id,
         )
         if flag is None:

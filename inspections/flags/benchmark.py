@@ -93,8 +93,16 @@ _GENERATE = [
                                   [1 + floor(r.f * 17)::int] AS category) c""",
 ]
 
-_TABLES = ["venues", "staff", "training", "test_purchases", "angela_participation", "angela_tests",
-           "monthly_returns", "incidents"]
+_TABLES = [
+    "venues",
+    "staff",
+    "training",
+    "test_purchases",
+    "angela_participation",
+    "angela_tests",
+    "monthly_returns",
+    "incidents",
+]
 
 
 class ChecksBenchmark(msgspec.Struct):
@@ -123,7 +131,9 @@ class ChecksBenchmark(msgspec.Struct):
         ]
 
 
-async def _measure(server_url: str, settings: Settings, venues: int, incidents: int) -> ChecksBenchmark:
+async def _measure(
+    server_url: str, settings: Settings, venues: int, incidents: int
+) -> ChecksBenchmark:
     async with scratch_database(server_url) as url:
         conn = await connect(url)
         try:
@@ -138,8 +148,12 @@ async def _measure(server_url: str, settings: Settings, venues: int, incidents: 
             await conn.execute("VACUUM ANALYZE")
             generated = time.perf_counter() - started
 
-            scan = await _best_of(3, lambda: conn.fetch(
-                "SELECT category, count(*), max(occurred_at) FROM incidents GROUP BY category"))
+            scan = await _best_of(
+                3,
+                lambda: conn.fetch(
+                    "SELECT category, count(*), max(occurred_at) FROM incidents GROUP BY category"
+                ),
+            )
             now = datetime.now(UTC)
             t0 = time.perf_counter()
             first = await run_checks(conn, settings, now=now, trigger="benchmark")
@@ -150,9 +164,14 @@ async def _measure(server_url: str, settings: Settings, venues: int, incidents: 
         finally:
             await conn.close()
     return ChecksBenchmark(
-        venues=venues, incidents=incidents, generate_seconds=generated, scan_seconds=scan,
-        first_sweep_seconds=first_seconds, rerun_seconds=rerun_seconds,
-        flags_opened=first.opened, rerun_changes=again.opened + again.updated + again.resolved,
+        venues=venues,
+        incidents=incidents,
+        generate_seconds=generated,
+        scan_seconds=scan,
+        first_sweep_seconds=first_seconds,
+        rerun_seconds=rerun_seconds,
+        flags_opened=first.opened,
+        rerun_changes=again.opened + again.updated + again.resolved,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )
 

@@ -42,17 +42,35 @@ class FlagPages(Controller):
         venue_id: FromQuery[int | None] = None,
         page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
     ) -> Template:
-        status = status if status in {"current", "open", "acknowledged", "resolved", "all"} else "current"
+        status = (
+            status
+            if status in {"current", "open", "acknowledged", "resolved", "all"}
+            else "current"
+        )
         rule = rule if rule in RULE_NAMES else None
         items, total = await list_flags(
-            conn, status=None if status == "all" else status, rule=rule, venue_id=venue_id,
-            venue_ids=current_identity(request).venue_scope(), limit=50, offset=(page - 1) * 50,
+            conn,
+            status=None if status == "all" else status,
+            rule=rule,
+            venue_id=venue_id,
+            venue_ids=current_identity(request).venue_scope(),
+            limit=50,
+            offset=(page - 1) * 50,
         )
         return Template(
             template_name="flags/list.html",
-            context={"flags": items, "total": total, "status": status, "rule": rule or "",
-                     "venue_id": venue_id, "page": page, "rules": RULE_NAMES,
-                     "summaries": RULE_SUMMARIES, "titles": RULE_TITLES, "errors": {}},
+            context={
+                "flags": items,
+                "total": total,
+                "status": status,
+                "rule": rule or "",
+                "venue_id": venue_id,
+                "page": page,
+                "rules": RULE_NAMES,
+                "summaries": RULE_SUMMARIES,
+                "titles": RULE_TITLES,
+                "errors": {},
+            },
         )
 
     @get("/venues/{venue_id:int}/flags")
@@ -74,14 +92,18 @@ class FlagPages(Controller):
         try:
             async with conn.transaction():
                 flag = await change_flag(
-                    conn, flag_id, action=str(form.get("action", "")),
-                    note=str(form.get("note", "")), user_id=current_identity(request).user_id,
+                    conn,
+                    flag_id,
+                    action=str(form.get("action", "")),
+                    note=str(form.get("note", "")),
+                    user_id=current_identity(request).user_id,
                 )
         except InvalidInput as exc:
             reason = "; ".join(f"{k} {v}" for k, v in exc.errors.items())
             return Template(
                 template_name="flags/problem.html",
-                context={"reason": reason, "back": back}, status_code=422,
+                context={"reason": reason, "back": back},
+                status_code=422,
             )
         if flag is None:
             raise NotFoundException(f"No flag with id {flag_id}")

@@ -69,7 +69,12 @@ async def list_flags(
         ORDER BY {_ORDER}
         LIMIT $5 OFFSET $6
         """,
-        status, rule, venue_id, venue_ids, limit, offset,
+        status,
+        rule,
+        venue_id,
+        venue_ids,
+        limit,
+        offset,
     )
     total = rows[0]["total"] if rows else 0
     return [msgspec.convert({k: r[k] for k in r.keys() if k != "total"}, Flag) for r in rows], total
@@ -77,7 +82,8 @@ async def list_flags(
 
 async def get_flag(conn: Connection, flag_id: int) -> Flag | None:
     row = await conn.fetchrow(
-        f"SELECT {_COLUMNS} FROM flags f JOIN venues v ON v.id = f.venue_id WHERE f.id = $1", flag_id
+        f"SELECT {_COLUMNS} FROM flags f JOIN venues v ON v.id = f.venue_id WHERE f.id = $1",
+        flag_id,
     )
     return msgspec.convert(dict(row), Flag) if row else None
 
@@ -99,14 +105,18 @@ async def change_flag(
             """UPDATE flags SET status = 'acknowledged', acknowledged_at = now(),
                    acknowledged_by = $2, resolution = nullif($3, ''), updated_at = now()
                WHERE id = $1""",
-            flag_id, user_id, note,
+            flag_id,
+            user_id,
+            note,
         )
     elif action == "resolve":
         await conn.execute(
             """UPDATE flags SET status = 'resolved', resolved_at = now(), resolved_by = $2,
                    resolution = $3, updated_at = now()
                WHERE id = $1""",
-            flag_id, user_id, note,
+            flag_id,
+            user_id,
+            note,
         )
     else:
         raise InvalidInput({"action": "must be 'acknowledge' or 'resolve'"})

@@ -60,7 +60,8 @@ def _sweep_sql(rule: Rule, n_params: int) -> str:
     name, severity, cleared = f"${n_params + 1}", f"${n_params + 2}", f"${n_params + 3}"
     key = (
         "coalesce(o.cause_key, f.cause_key || '@' || to_char($2::date, 'YYYY-MM-DD'))"
-        if rule.state else "f.cause_key"
+        if rule.state
+        else "f.cause_key"
     )
     return f"""
     WITH typed AS (
@@ -160,7 +161,12 @@ async def run_checks(
             rule_started = time.perf_counter()
             row = await conn.fetchrow(
                 _sweep_sql(rule, 2 + len(params)),
-                now, today, *params, rule.name, rule.severity, rule.cleared,
+                now,
+                today,
+                *params,
+                rule.name,
+                rule.severity,
+                rule.cleared,
             )
             by_rule[rule.name] = RuleResult(
                 row["opened"], row["updated"], row["resolved"], time.perf_counter() - rule_started
@@ -171,7 +177,9 @@ async def run_checks(
             """INSERT INTO check_runs (trigger, started_at, finished_at, opened, updated, resolved, by_rule)
                VALUES ($1, $2::timestamptz, $2::timestamptz + make_interval(secs => $3), $4, $5, $6, $7)
                RETURNING id""",
-            trigger, now, seconds,
+            trigger,
+            now,
+            seconds,
             sum(r.opened for r in by_rule.values()),
             sum(r.updated for r in by_rule.values()),
             sum(r.resolved for r in by_rule.values()),

@@ -49,15 +49,18 @@ def _me(identity: Identity, request: Request[Any, Any, Any], csrf_token: str) ->
 def wrong_credentials(retry_after: int | None = None) -> Response[Any]:
     """The one answer for an unknown account, a wrong password and a throttled account."""
     if retry_after:
-        problem = Problem(429, "Too many attempts",
-                          f"Too many failed logins; try again in {retry_after} seconds.")
+        problem = Problem(
+            429, "Too many attempts", f"Too many failed logins; try again in {retry_after} seconds."
+        )
         headers = {"Retry-After": str(retry_after)}
     else:
         problem = Problem(401, "Not signed in", "The e-mail or password is wrong.")
         headers = {}
     return Response(
-        msgspec.json.encode(problem), status_code=problem.status,
-        media_type="application/problem+json", headers=headers,
+        msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers=headers,
     )
 
 
@@ -67,7 +70,10 @@ class AuthController(Controller):
 
     @post("/login", summary="Start a session (public)", status_code=200)
     async def login(
-        self, request: Request[Any, Any, Any], state: State, conn: RequestConnection,
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        conn: RequestConnection,
         data: JSONBody[Credentials],
     ) -> Response[Any]:
         settings = state.settings
@@ -80,7 +86,9 @@ class AuthController(Controller):
         return response
 
     @post("/logout", guards=[signed_in], summary="End this session", status_code=200)
-    async def logout(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Response[Any]:
+    async def logout(
+        self, request: Request[Any, Any, Any], conn: RequestConnection
+    ) -> Response[Any]:
         response: Response[Any] = Response({"status": "signed out"})
         await finish_session(conn, request, response)
         return response

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from datetime import timedelta
@@ -31,6 +32,8 @@ __all__ = [
     "csrf_token_for",
 ]
 
+log = logging.getLogger("nte.auth")
+
 SESSION_COOKIE = "nte_session"
 CSRF_COOKIE = "nte_csrf"
 CSRF_FIELD = "_csrf_token"  # the names Litestar's templates use (csrf_input, csrf_token())
@@ -53,7 +56,7 @@ def _cookies(scope: Scope) -> dict[str, str]:
             try:
                 jar.load(value.decode("latin-1"))
             except Exception:  # a malformed cookie header is the client's problem, not a 500
-                continue
+                log.debug("ignored a malformed Cookie header")
     return {k: m.value for k, m in jar.items()}
 
 

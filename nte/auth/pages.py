@@ -19,16 +19,18 @@ from nte.errors import InvalidInput
 __all__ = ["PUBLIC_PATHS", "LoginPages"]
 
 # Every route reachable without signing in. The access matrix test fails on any other.
-PUBLIC_PATHS: frozenset[str] = frozenset({
-    "/healthz",
-    "/readyz",
-    "/login",
-    "/password-reset",
-    "/password-reset/{token:str}",
-    "/invite/{token:str}",
-    "/api/v1/auth/login",
-    "/static",
-})
+PUBLIC_PATHS: frozenset[str] = frozenset(
+    {
+        "/healthz",
+        "/readyz",
+        "/login",
+        "/password-reset",
+        "/password-reset/{token:str}",
+        "/invite/{token:str}",
+        "/api/v1/auth/login",
+        "/static",
+    }
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,11 +44,15 @@ class LoginPages(Controller):
     include_in_schema = False
 
     @get("/login")
-    async def login_form(self, state: State, next: FromQuery[str | None] = None) -> Template:  # noqa: A002
+    async def login_form(self, state: State, next: FromQuery[str | None] = None) -> Template:
         return Template(
             template_name="auth/login.html",
-            context={"next": _safe_next(next), "error": None, "email": "",
-                     "demo": await _is_demo(state)},
+            context={
+                "next": _safe_next(next),
+                "error": None,
+                "email": "",
+                "demo": await _is_demo(state),
+            },
         )
 
     @post("/login")
@@ -61,12 +67,17 @@ class LoginPages(Controller):
         if outcome.user_id is None:
             error = (
                 f"Too many failed attempts. Try again in {outcome.retry_after} seconds."
-                if outcome.retry_after else "The e-mail or password is wrong."
+                if outcome.retry_after
+                else "The e-mail or password is wrong."
             )
             return Template(
                 template_name="auth/login.html",
-                context={"next": target, "error": error, "email": email,
-                         "demo": await _is_demo(state)},
+                context={
+                    "next": target,
+                    "error": error,
+                    "email": email,
+                    "demo": await _is_demo(state),
+                },
                 status_code=429 if outcome.retry_after else 401,
                 headers={"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None,
             )
@@ -75,7 +86,9 @@ class LoginPages(Controller):
         return response
 
     @post("/logout", guards=[signed_in])
-    async def logout(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Response[Any]:
+    async def logout(
+        self, request: Request[Any, Any, Any], conn: RequestConnection
+    ) -> Response[Any]:
         response: Response[Any] = Redirect("/login")
         await finish_session(conn, request, response)
         return response
@@ -135,7 +148,7 @@ async def _set_password(
     password, again = str(form.get("password", "")), str(form.get("password_again", ""))
     errors: dict[str, str] = {}
     if password != again:
-        errors["password_again"] = "does not match the password"
+        errors["password_again"] = "does not match the password"  # noqa: S105 (a message)
     else:
         try:
             async with conn.transaction():
@@ -145,8 +158,12 @@ async def _set_password(
     if errors:
         return Template(
             template_name="auth/set_password.html",
-            context={"purpose": purpose, "valid": "link" not in errors, "errors": errors,
-                     "min_length": MIN_LENGTH},
+            context={
+                "purpose": purpose,
+                "valid": "link" not in errors,
+                "errors": errors,
+                "min_length": MIN_LENGTH,
+            },
             status_code=422,
         )
     return Redirect("/login?done=password")

@@ -45,7 +45,9 @@ async def create_session(
     raw, digest = new_token()
     await conn.execute(
         "INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, now() + $3)",
-        digest, user_id, absolute,
+        digest,
+        user_id,
+        absolute,
     )
     return raw
 
@@ -67,7 +69,8 @@ async def identity_for_session(
         )
         SELECT {_IDENTITY} FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled
         """,
-        token_hash(raw), idle,
+        token_hash(raw),
+        idle,
     )
     return _identity(row, "session") if row else None
 
@@ -76,7 +79,9 @@ async def create_api_token(conn: asyncpg.Connection, user_id: int, label: str = 
     raw, digest = new_token()
     await conn.execute(
         "INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3)",
-        user_id, digest, label,
+        user_id,
+        digest,
+        label,
     )
     return f"nte_{raw}"
 

@@ -29,7 +29,9 @@ async def refused_for(
         FROM login_failures
         WHERE (email = $1 OR client = $2) AND failed_at > now() - $3::interval
         """,
-        email, client, window,
+        email,
+        client,
+        window,
     )
     waits = []
     if row["by_email"] >= settings.login_max_failures:
@@ -48,7 +50,8 @@ async def record_failure(conn: asyncpg.Connection, email: str, client: str) -> i
             """WITH f AS (INSERT INTO login_failures (email, client) VALUES ($1, $2))
                SELECT count(*) + 1 FROM login_failures
                WHERE email = $1 AND failed_at > now() - interval '1 hour'""",
-            email, client,
+            email,
+            client,
         )
     )
 

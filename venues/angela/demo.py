@@ -44,9 +44,7 @@ def in_town_centre(latitude: float | None, longitude: float | None, km: float = 
     return math.hypot(north, east) <= km
 
 
-def _tests(
-    rng: random.Random, enrolled_on: date, until: date
-) -> list[tuple[date, str, str, str]]:
+def _tests(rng: random.Random, enrolled_on: date, until: date) -> list[tuple[date, str, str, str]]:
     """Visits from enrolment (or 18 months before ``until``) to ``until``; a failure is
     usually re-tested within 28 days, sometimes only at the next routine visit."""
     visits = []
@@ -55,8 +53,14 @@ def _tests(
     while day <= until:
         # A venue re-tested after a failure has usually just re-briefed its staff.
         passed = rng.random() < (RETEST_PASS_RATE if retest else PASS_RATE)
-        visits.append((day, "pass" if passed else "fail", rng.choice(TESTERS),
-                       rng.choice(PASSED if passed else FAILED)))
+        visits.append(
+            (
+                day,
+                "pass" if passed else "fail",
+                rng.choice(TESTERS),
+                rng.choice(PASSED if passed else FAILED),
+            )
+        )
         retest = not passed and rng.random() < 0.6
         day += timedelta(days=rng.randint(7, 27) if retest else rng.randint(90, 240))
     return visits

@@ -67,8 +67,13 @@ class AngelaPages(Controller):
             data = form_to_struct(values, ParticipationPut)
             service.check_participation(data, london_today())
         except (FormInvalid, InvalidInput) as exc:
-            return await _page(request, conn, venue_id, participation=values,
-                               participation_errors=_plain(exc.errors))
+            return await _page(
+                request,
+                conn,
+                venue_id,
+                participation=values,
+                participation_errors=_plain(exc.errors),
+            )
         await queries.put_participation(conn, venue_id, data)
         return Redirect(f"/venues/{venue_id}/angela")
 
@@ -109,7 +114,8 @@ async def _page(
     role = current_identity(request).role
     if participation is None:
         participation = {
-            "enrolled_on": angela.enrolled_on, "withdrawn_on": angela.withdrawn_on,
+            "enrolled_on": angela.enrolled_on,
+            "withdrawn_on": angela.withdrawn_on,
             "posters_displayed": angela.posters_displayed,
         }
     failed = bool(participation_errors or test_errors)

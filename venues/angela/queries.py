@@ -44,7 +44,10 @@ async def put_participation(
                generated = false,
                updated_at = now()
            RETURNING enrolled_on, posters_displayed, withdrawn_on, generated, updated_at""",
-        venue_id, data.enrolled_on, data.posters_displayed, data.withdrawn_on,
+        venue_id,
+        data.enrolled_on,
+        data.posters_displayed,
+        data.withdrawn_on,
     )
     return msgspec.convert(dict(row), Participation)
 
@@ -76,7 +79,11 @@ async def create_test(
                            (venue_id, tested_on, tester_organisation, outcome, notes, recorded_by)
                        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
             SELECT {TEST_COLUMNS} FROM t""",
-        venue_id, data.tested_on, data.tester_organisation.strip(), data.outcome,
-        data.notes.strip(), recorded_by,
+        venue_id,
+        data.tested_on,
+        data.tester_organisation.strip(),
+        data.outcome,
+        data.notes.strip(),
+        recorded_by,
     )
     return _test(row)

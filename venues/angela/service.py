@@ -72,9 +72,7 @@ async def load(conn: Connection, venue_id: int, *, retest_days: int, today: date
         withdrawn_on=participation.withdrawn_on,
         generated=participation.generated,
         updated_at=participation.updated_at,
-        readiness=readiness(
-            participation, coverage, last, retest_days=retest_days, today=today
-        ),
+        readiness=readiness(participation, coverage, last, retest_days=retest_days, today=today),
     )
 
 

@@ -28,7 +28,10 @@ class IncidentController(Controller):
     tags = ["incidents"]
     # Scope before role: another venue's manager learns nothing, not even that it exists.
     guards = [
-        signed_in, venue_scope(), venue_scope("incident_id", INCIDENT_OWNER), roles(*READERS),
+        signed_in,
+        venue_scope(),
+        venue_scope("incident_id", INCIDENT_OWNER),
+        roles(*READERS),
     ]
 
     @get("/venues/{venue_id:int}/incidents", summary="A venue's incidents, newest first")
@@ -46,8 +49,15 @@ class IncidentController(Controller):
     ) -> IncidentPage:
         await venue_or_404(conn, venue_id)
         items, total = await queries.list_incidents(
-            conn, current_identity(request), venue_id=venue_id, category=category,
-            severity=severity, since=since, until=until, limit=limit, offset=offset,
+            conn,
+            current_identity(request),
+            venue_id=venue_id,
+            category=category,
+            severity=severity,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
         )
         return IncidentPage(items=items, total=total, limit=limit, offset=offset)
 
@@ -75,8 +85,14 @@ class IncidentController(Controller):
         offset: Offset = 0,
     ) -> IncidentPage:
         items, total = await queries.list_incidents(
-            conn, current_identity(request), category=category, severity=severity,
-            since=since, until=until, limit=limit, offset=offset,
+            conn,
+            current_identity(request),
+            category=category,
+            severity=severity,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
         )
         return IncidentPage(items=items, total=total, limit=limit, offset=offset)
 

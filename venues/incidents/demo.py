@@ -20,59 +20,124 @@ LONDON = ZoneInfo("Europe/London")
 
 # (category, weight, severity weights low/medium/high/serious, what a log would say)
 CATEGORIES: list[tuple[str, int, tuple[int, int, int, int], list[str]]] = [
-    ("violence", 26, (30, 40, 22, 8), [
-        "Two men fighting on the dance floor; door staff separated and ejected both.",
-        "Customer punched another in the queue; police attended.",
-        "Assault in the smoking area after an argument over a spilled drink.",
-    ]),
-    ("asb", 18, (60, 35, 5, 0), [
-        "Group refusing to leave at closing time, shouting at staff.",
-        "Customer urinating against the side wall; asked to leave.",
-        "Persistent shouting and swearing outside after ejection.",
-    ]),
-    ("public_order", 11, (40, 45, 15, 0), [
-        "Large group blocking the pavement and abusive to door staff.",
-        "Disorder at the taxi rank after closing; police dispersed the group.",
-    ]),
-    ("theft", 10, (55, 40, 5, 0), [
-        "Mobile phone taken from a table while the owner was dancing.",
-        "Handbag stolen from the cloakroom area.",
-    ]),
-    ("drugs", 8, (35, 50, 15, 0), [
-        "Door search found a small bag of white powder; customer refused entry.",
-        "Suspected dealing in the toilets; police informed.",
-    ]),
-    ("vulnerable_person", 8, (20, 50, 25, 5), [
-        "Heavily intoxicated young woman alone; staff called a friend and waited with her.",
-        "Customer separated from friends and unable to get home; SOS bus contacted.",
-    ]),
-    ("criminal_damage", 5, (55, 40, 5, 0), [
-        "Window smashed by a customer after ejection.",
-        "Toilet fittings damaged; CCTV kept.",
-    ]),
-    ("sexual_harassment", 4, (20, 50, 30, 0), [
-        "Customer repeatedly touched a woman at the bar; ejected and banned.",
-        "Woman reported being followed to the toilets by a man; he was asked to leave.",
-    ]),
-    ("drink_spiking", 3, (0, 30, 55, 15), [
-        "Customer felt suddenly unwell after one drink; glass kept, ambulance called.",
-        "Two friends reported suspected spiking; police attended and took the glasses.",
-    ]),
-    ("underage_sale", 1, (20, 60, 20, 0), [
-        "Staff found a 16-year-old with a drink bought by an older friend; both asked to leave.",
-    ]),
-    ("sexual_offence", 1, (0, 0, 50, 50), [
-        "Sexual assault reported to door staff; police attended and CCTV kept.",
-    ]),
-    ("weapons", 1, (0, 10, 40, 50), [
-        "Knife found during a door search; police called and the man detained.",
-    ]),
-    ("other", 4, (70, 30, 0, 0), [
-        "Customer fell on the stairs; first aid given, no ambulance needed.",
-        "Fire alarm activation; venue evacuated for ten minutes.",
-    ]),
+    (
+        "violence",
+        26,
+        (30, 40, 22, 8),
+        [
+            "Two men fighting on the dance floor; door staff separated and ejected both.",
+            "Customer punched another in the queue; police attended.",
+            "Assault in the smoking area after an argument over a spilled drink.",
+        ],
+    ),
+    (
+        "asb",
+        18,
+        (60, 35, 5, 0),
+        [
+            "Group refusing to leave at closing time, shouting at staff.",
+            "Customer urinating against the side wall; asked to leave.",
+            "Persistent shouting and swearing outside after ejection.",
+        ],
+    ),
+    (
+        "public_order",
+        11,
+        (40, 45, 15, 0),
+        [
+            "Large group blocking the pavement and abusive to door staff.",
+            "Disorder at the taxi rank after closing; police dispersed the group.",
+        ],
+    ),
+    (
+        "theft",
+        10,
+        (55, 40, 5, 0),
+        [
+            "Mobile phone taken from a table while the owner was dancing.",
+            "Handbag stolen from the cloakroom area.",
+        ],
+    ),
+    (
+        "drugs",
+        8,
+        (35, 50, 15, 0),
+        [
+            "Door search found a small bag of white powder; customer refused entry.",
+            "Suspected dealing in the toilets; police informed.",
+        ],
+    ),
+    (
+        "vulnerable_person",
+        8,
+        (20, 50, 25, 5),
+        [
+            "Heavily intoxicated young woman alone; staff called a friend and waited with her.",
+            "Customer separated from friends and unable to get home; SOS bus contacted.",
+        ],
+    ),
+    (
+        "criminal_damage",
+        5,
+        (55, 40, 5, 0),
+        [
+            "Window smashed by a customer after ejection.",
+            "Toilet fittings damaged; CCTV kept.",
+        ],
+    ),
+    (
+        "sexual_harassment",
+        4,
+        (20, 50, 30, 0),
+        [
+            "Customer repeatedly touched a woman at the bar; ejected and banned.",
+            "Woman reported being followed to the toilets by a man; he was asked to leave.",
+        ],
+    ),
+    (
+        "drink_spiking",
+        3,
+        (0, 30, 55, 15),
+        [
+            "Customer felt suddenly unwell after one drink; glass kept, ambulance called.",
+            "Two friends reported suspected spiking; police attended and took the glasses.",
+        ],
+    ),
+    (
+        "underage_sale",
+        1,
+        (20, 60, 20, 0),
+        [
+            "Staff found a 16-year-old with a drink bought by an older friend; both asked to leave.",
+        ],
+    ),
+    (
+        "sexual_offence",
+        1,
+        (0, 0, 50, 50),
+        [
+            "Sexual assault reported to door staff; police attended and CCTV kept.",
+        ],
+    ),
+    (
+        "weapons",
+        1,
+        (0, 10, 40, 50),
+        [
+            "Knife found during a door search; police called and the man detained.",
+        ],
+    ),
+    (
+        "other",
+        4,
+        (70, 30, 0, 0),
+        [
+            "Customer fell on the stairs; first aid given, no ambulance needed.",
+            "Fire alarm activation; venue evacuated for ten minutes.",
+        ],
+    ),
 ]
-SOURCES = (["venue"] * 9 + ["police"] * 5 + ["radio"] * 3 + ["public"] * 2 + ["officer"])
+SOURCES = ["venue"] * 9 + ["police"] * 5 + ["radio"] * 3 + ["public"] * 2 + ["officer"]
 PER_YEAR = {"nightclub": (15, 35), "bar": (5, 14)}
 STREET_INCIDENTS = 25
 
@@ -107,8 +172,17 @@ def _incident(
         category in {"sexual_harassment", "drink_spiking", "vulnerable_person"}
         and rng.random() < 0.25
     )
-    return (venue_id, occurred_at, category, severity, source, police_ref,
-            rng.choice(texts), child, sensitive)
+    return (
+        venue_id,
+        occurred_at,
+        category,
+        severity,
+        source,
+        police_ref,
+        rng.choice(texts),
+        child,
+        sensitive,
+    )
 
 
 async def generate(conn: Connection, rng: random.Random) -> int:
@@ -123,8 +197,9 @@ async def generate(conn: Connection, rng: random.Random) -> int:
     )
     rows = []
     for v in venues:
-        low, high = PER_YEAR.get(v["venue_type"], (
-            (1, 6) if in_town_centre(v["latitude"], v["longitude"]) else (0, 2)))
+        low, high = PER_YEAR.get(
+            v["venue_type"], ((1, 6) if in_town_centre(v["latitude"], v["longitude"]) else (0, 2))
+        )
         rows += [_incident(rng, v["id"], today, now) for _ in range(rng.randint(low, high))]
     if venues and not await conn.fetchval(
         "SELECT EXISTS (SELECT 1 FROM incidents WHERE venue_id IS NULL AND generated)"

@@ -71,11 +71,14 @@ def _payload(data: dict[str, Any]) -> IncidentCreate:
     try:
         return form_to_struct(given, IncidentCreate)
     except FormInvalid as exc:
-        raise FormInvalid({
-            name: "must be a date and time" if name == "occurred_at" and reason != "is required"
-            else reason
-            for name, reason in exc.errors.items()
-        }) from None
+        raise FormInvalid(
+            {
+                name: "must be a date and time"
+                if name == "occurred_at" and reason != "is required"
+                else reason
+                for name, reason in exc.errors.items()
+            }
+        ) from None
 
 
 class IncidentPages(Controller):

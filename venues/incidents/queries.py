@@ -22,8 +22,15 @@ INCIDENT_COLUMNS = f"""
     i.description, i.involved_child, i.sensitive, i.reported_by, i.generated, i.created_at,
     {_SHOWN} AS shown"""
 
-_HIDDEN = ("category", "severity", "source", "police_ref", "description", "involved_child",
-           "reported_by")
+_HIDDEN = (
+    "category",
+    "severity",
+    "source",
+    "police_ref",
+    "description",
+    "involved_child",
+    "reported_by",
+)
 
 
 def _incident(record: Any) -> Incident:
@@ -71,14 +78,29 @@ async def list_incidents(
         ORDER BY i.occurred_at DESC, i.id DESC
         LIMIT $9 OFFSET $10
         """,
-        *_viewer(viewer), venue_id, scope, category, severity, since, until, limit, offset,
+        *_viewer(viewer),
+        venue_id,
+        scope,
+        category,
+        severity,
+        since,
+        until,
+        limit,
+        offset,
     )
     total = rows[0]["total"] if rows else 0
     if not rows and offset:
         # An offset past the end still owes the caller the true total.
         _, total = await list_incidents(
-            conn, viewer, venue_id=venue_id, category=category, severity=severity,
-            since=since, until=until, limit=1, offset=0,
+            conn,
+            viewer,
+            venue_id=venue_id,
+            category=category,
+            severity=severity,
+            since=since,
+            until=until,
+            limit=1,
+            offset=0,
         )
     return [_incident({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
 
@@ -86,7 +108,8 @@ async def list_incidents(
 async def get_incident(conn: Connection, viewer: Identity, incident_id: int) -> Incident | None:
     row = await conn.fetchrow(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3",
-        *_viewer(viewer), incident_id,
+        *_viewer(viewer),
+        incident_id,
     )
     return _incident(row) if row else None
 
@@ -104,8 +127,16 @@ async def create_incident(
         """INSERT INTO incidents (venue_id, occurred_at, category, severity, source, police_ref,
                                   description, involved_child, sensitive, reported_by)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id""",
-        venue_id, data.occurred_at, data.category, data.severity, data.source, data.police_ref,
-        data.description, data.involved_child, data.sensitive, reported_by,
+        venue_id,
+        data.occurred_at,
+        data.category,
+        data.severity,
+        data.source,
+        data.police_ref,
+        data.description,
+        data.involved_child,
+        data.sensitive,
+        reported_by,
     )
     incident = await get_incident(conn, viewer, incident_id)
     assert incident is not None

@@ -19,8 +19,19 @@ __all__ = [
 ]
 
 Category = Literal[
-    "violence", "sexual_offence", "sexual_harassment", "asb", "public_order", "underage_sale",
-    "drugs", "drink_spiking", "vulnerable_person", "theft", "criminal_damage", "weapons", "other",
+    "violence",
+    "sexual_offence",
+    "sexual_harassment",
+    "asb",
+    "public_order",
+    "underage_sale",
+    "drugs",
+    "drink_spiking",
+    "vulnerable_person",
+    "theft",
+    "criminal_damage",
+    "weapons",
+    "other",
 ]
 Severity = Literal["low", "medium", "high", "serious"]
 Source = Literal["police", "venue", "officer", "radio", "public"]

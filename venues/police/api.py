@@ -40,13 +40,17 @@ class AreaController(Controller):
         radius: Annotated[
             int | None,
             QueryParameter(
-                ge=MIN_RADIUS, le=MAX_RADIUS,
+                ge=MIN_RADIUS,
+                le=MAX_RADIUS,
                 description="Metres around the venue (default NTE_AREA_RADIUS_METRES, 100)",
             ),
         ] = None,
     ) -> AreaCrimes:
         venue = await venue_or_404(conn, venue_id)
         return await queries.area_crimes(
-            conn, venue.id, venue.latitude, venue.longitude,
+            conn,
+            venue.id,
+            venue.latitude,
+            venue.longitude,
             radius or state.settings.area_radius_metres,
         )

@@ -127,8 +127,12 @@ def run(server_url: str, rows: int) -> BenchmarkResult:
     if imported != rows:
         raise RuntimeError(f"the import made {imported:,} rows of {rows:,}")
     return BenchmarkResult(
-        rows=rows, file_bytes=size, import_seconds=import_seconds,
-        import_cpu_seconds=import_cpu, copy_seconds=copies, imported=imported,
+        rows=rows,
+        file_bytes=size,
+        import_seconds=import_seconds,
+        import_cpu_seconds=import_cpu,
+        copy_seconds=copies,
+        imported=imported,
         # Linux reports kilobytes.
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     )

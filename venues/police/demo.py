@@ -12,9 +12,11 @@ from venues.police.schemas import ImportSummary
 __all__ = ["DEMO_POLICE_FILE", "load"]
 
 DEMO_POLICE_FILE = Path(
-    str(resources.files("venues.data").joinpath(
-        "maidstone_towncentre_2022-01_to_2022-11_street.csv"
-    ))
+    str(
+        resources.files("venues.data").joinpath(
+            "maidstone_towncentre_2022-01_to_2022-11_street.csv"
+        )
+    )
 )
 
 

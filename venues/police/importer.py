@@ -1,4 +1,5 @@
-"""Import data.police.uk street CSV files: COPY into a staging table, then one upsert per file.
+"""Import data.police.uk street CSV files with COPY: into a staging table and then one upsert
+per file, or, into an empty table, straight in with its big indexes built afterwards.
 
 Rows are keyed by their Crime ID. Anti-social behaviour rows have none, so they get a key
 made from their content and the number of times that same content appeared before in the
@@ -8,6 +9,7 @@ file: a rerun finds the same keys and adds nothing, while two identical reports 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -22,15 +24,35 @@ from nte.db import Connection
 from nte.progress import Progress
 from venues.police.schemas import SHOWN_BAD_LINES, BadRows, ImportSummary
 
-__all__ = ["HEADER", "PoliceFileError", "check_header", "import_police", "read_rows"]
+__all__ = ["HEADER", "PoliceFileError", "check_header", "import_police"]
 
 HEADER = [
-    "Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-    "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context",
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
 ]
 COLUMNS = (
-    "crime_key", "month", "reported_by", "falls_within", "longitude", "latitude", "location",
-    "lsoa_code", "lsoa_name", "crime_type", "last_outcome", "context",
+    "crime_key",
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "last_outcome",
+    "context",
 )
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 # Read this much text at a time: big enough that the per-chunk work vanishes.
@@ -162,8 +184,20 @@ class _FileRows:
                         if len(row) > 1 or (row and row[0]):  # a blank line is no row at all
                             skip(line)
                         continue
-                    (crime_id, month_raw, reported_by, falls_within, lon_raw, lat_raw,
-                     location, lsoa_code, lsoa_name, crime_type, outcome, context) = row
+                    (
+                        crime_id,
+                        month_raw,
+                        reported_by,
+                        falls_within,
+                        lon_raw,
+                        lat_raw,
+                        location,
+                        lsoa_code,
+                        lsoa_name,
+                        crime_type,
+                        outcome,
+                        context,
+                    ) = row
                     month = months.get(month_raw)
                     if month is None:
                         month = _month(month_raw)
@@ -194,16 +228,42 @@ class _FileRows:
                         n = content_repeats[content] = content_repeats.get(content, 0) + 1
                         key = "made:" + sha256(f"{content}\x1f{n}".encode()).hexdigest()
                     good += 1
-                    yield (key, month, reported_by, falls_within, lon, lat, location,
-                           lsoa_code, lsoa_name, crime_type, outcome, context)
-        except UnicodeDecodeError as exc:
+                    yield (
+                        key,
+                        month,
+                        reported_by,
+                        falls_within,
+                        lon,
+                        lat,
+                        location,
+                        lsoa_code,
+                        lsoa_name,
+                        crime_type,
+                        outcome,
+                        context,
+                    )
+        except UnicodeDecodeError:
             raise PoliceFileError(
-                f"{self.path}: not UTF-8 text (byte {exc.start} of a block after line {line})"
+                f"{self.path}: line {_undecodable_line(self.path)} is not UTF-8 text"
             ) from None
         finally:
             self.rows = good + self.bad
             self.unmapped = unmapped
             self.months = set(months.values())
+
+
+def _undecodable_line(path: Path) -> int:
+    """The line of the first byte that is not UTF-8 (the file was read in big blocks)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk.count(b"\n", 0, max(exc.start, 0))
+            line += chunk.count(b"\n")
+    return line
 
 
 def _repeated_id(crime_id: str, seen: set[str]) -> str:
@@ -218,33 +278,33 @@ def _repeated_id(crime_id: str, seen: set[str]) -> str:
     return f"{crime_id}#{n}"
 
 
-def read_rows(path: Path) -> tuple[list[tuple[Any, ...]], _FileRows]:
-    """Every good row of one file and the file's counts, without a database (for tests)."""
-    with Progress("", None, show=False) as bar:
-        rows = _FileRows(path, bar)
-        return list(rows.records()), rows
-
-
 _STAGING = """
 CREATE TEMPORARY TABLE police_staging (
-    crime_key text, month date, reported_by text, falls_within text,
+    crime_key text COLLATE "C", month date, reported_by text, falls_within text,
     longitude double precision, latitude double precision, location text, lsoa_code text,
     lsoa_name text, crime_type text, last_outcome text, context text
 )
 """
 
 _FIELDS = ", ".join(COLUMNS)
-_CHANGED = ", ".join(COLUMNS[1:])
+_DATA = COLUMNS[1:]
+
+
+def _row(alias: str) -> str:
+    return "(" + ", ".join(f"{alias}.{c}" for c in _DATA) + ")"
+
+
 _UPSERT = f"""
 WITH written AS (
     INSERT INTO police_crimes AS p ({_FIELDS})
-    SELECT {_FIELDS} FROM police_staging
+    SELECT {", ".join("s." + c for c in COLUMNS)}
+    FROM police_staging s LEFT JOIN police_crimes old ON old.crime_key = s.crime_key
+    -- Unchanged rows are left out before the upsert: ON CONFLICT DO UPDATE would lock, and
+    -- so write, every row it meets even when its WHERE keeps it from updating one.
+    WHERE old.crime_key IS NULL OR {_row("old")} IS DISTINCT FROM {_row("s")}
     ON CONFLICT (crime_key) DO UPDATE SET
-        ({_CHANGED}, imported_at) =
-        ({", ".join("EXCLUDED." + c for c in COLUMNS[1:])}, now())
-    -- An unchanged row is left alone: a rerun writes nothing.
-    WHERE ({", ".join("p." + c for c in COLUMNS[1:])})
-          IS DISTINCT FROM ({", ".join("EXCLUDED." + c for c in COLUMNS[1:])})
+        ({", ".join(_DATA)}, imported_at) = ({", ".join("EXCLUDED." + c for c in _DATA)}, now())
+    WHERE {_row("p")} IS DISTINCT FROM {_row("EXCLUDED")}
     RETURNING (xmax = 0) AS created
 )
 SELECT count(*) FILTER (WHERE created) AS new, count(*) FILTER (WHERE NOT created) AS updated
@@ -252,7 +312,6 @@ FROM written
 """
 
 
-# The table's indexes and primary key as the migrations made them, to drop and remake.
 # Built after a first load rather than kept up row by row: measured on a million rows, each
 # costs over twice as much server time to maintain during the COPY as to build afterwards.
 # (The unmapped index holds few rows and is kept.)
@@ -307,9 +366,8 @@ async def _load_into_empty_table(conn: Connection, file_rows: _FileRows) -> int 
 async def _upsert(conn: Connection, file_rows: _FileRows) -> tuple[int, int]:
     """COPY into the staging table, then one upsert: (new, updated)."""
     await conn.execute(_STAGING)
-    await conn.copy_records_to_table(
-        "police_staging", records=file_rows.records(), columns=COLUMNS
-    )
+    await conn.copy_records_to_table("police_staging", records=file_rows.records(), columns=COLUMNS)
+    await conn.execute("ANALYZE police_staging")  # so the join is planned for its real size
     counts = await conn.fetchrow(_UPSERT)
     await conn.execute("DROP TABLE police_staging")
     return counts["new"], counts["updated"]
@@ -329,6 +387,9 @@ async def import_police(
     size = sum(p.stat().st_size for p in paths)
     with Progress("Importing police data (bytes)", size, show=progress) as bar:
         async with conn.transaction():
+            # One import at a time: two first loads into the empty table would otherwise
+            # each wait for the other's lock.
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('nte import police'))")
             for path in paths:
                 # One file at a time, so a key repeated across files is an update, not a
                 # conflict inside one statement.
@@ -353,6 +414,12 @@ async def import_police(
                 if file_rows.bad:
                     bad.append(BadRows(str(path), file_rows.bad_lines, file_rows.bad))
     return ImportSummary(
-        files=len(paths), rows=rows, new=new, updated=updated,
-        unchanged=rows - skipped - new - updated, unmapped=unmapped, skipped=skipped, bad=bad,
+        files=len(paths),
+        rows=rows,
+        new=new,
+        updated=updated,
+        unchanged=rows - skipped - new - updated,
+        unmapped=unmapped,
+        skipped=skipped,
+        bad=bad,
     )

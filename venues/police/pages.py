@@ -21,9 +21,10 @@ __all__ = ["AreaPages"]
 RADIUS_CHOICES = (50, 100, 200, 500, 1000)
 
 
-def _month_label(month: str) -> str:
+def _month_label(month: str) -> tuple[str, str]:
+    """("Jan", "2022") from "2022-01": the year goes under the month, keeping columns narrow."""
     year, number = month.split("-")
-    return date(int(year), int(number), 1).strftime("%b %Y")
+    return date(int(year), int(number), 1).strftime("%b"), year
 
 
 class AreaPages(Controller):
@@ -47,16 +48,22 @@ class AreaPages(Controller):
             except ValueError:
                 chosen = 0
             if not MIN_RADIUS <= chosen <= MAX_RADIUS:
-                error = (f"The radius must be a whole number of metres from {MIN_RADIUS} to "
-                         f"{MAX_RADIUS}; showing {default} m instead.")
+                error = (
+                    f"The radius must be a whole number of metres from {MIN_RADIUS} to "
+                    f"{MAX_RADIUS}; showing {default} m instead."
+                )
                 chosen = default
         area = await queries.area_crimes(conn, venue.id, venue.latitude, venue.longitude, chosen)
         # Crime types down the side, months across: type names are long, months short.
         rows = [
-            (t.crime_type,
-             [next((c.count for c in m.by_type if c.crime_type == t.crime_type), 0)
-              for m in area.months],
-             t.count)
+            (
+                t.crime_type,
+                [
+                    next((c.count for c in m.by_type if c.crime_type == t.crime_type), 0)
+                    for m in area.months
+                ],
+                t.count,
+            )
             for t in area.by_type
         ]
         return Template(

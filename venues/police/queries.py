@@ -16,12 +16,13 @@ EARTH_RADIUS_METRES = 6_371_008.8  # the mean radius (IUGG)
 _NEAR = """
 SELECT to_char(month, 'YYYY-MM') AS month, crime_type, count(*)::int AS count
 FROM police_crimes
-WHERE latitude BETWEEN $1 - $4 AND $1 + $4
-  AND longitude BETWEEN $2 - $5 AND $2 + $5
+WHERE latitude BETWEEN $1::float8 - $4::float8 AND $1::float8 + $4::float8
+  AND longitude BETWEEN $2::float8 - $5::float8 AND $2::float8 + $5::float8
   AND 2 * 6371008.8 * asin(least(1, sqrt(
-        sin(radians(latitude - $1) / 2) ^ 2
-        + cos(radians($1)) * cos(radians(latitude)) * sin(radians(longitude - $2) / 2) ^ 2
-      ))) <= $3
+        sin(radians(latitude - $1::float8) / 2) ^ 2
+        + cos(radians($1::float8)) * cos(radians(latitude))
+          * sin(radians(longitude - $2::float8) / 2) ^ 2
+      ))) <= $3::float8
 GROUP BY month, crime_type
 """
 _MONTHS = "SELECT to_char(month, 'YYYY-MM') FROM police_months ORDER BY month"
@@ -31,8 +32,10 @@ _UNMAPPED = "SELECT count(*)::int FROM police_crimes WHERE latitude IS NULL"
 def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """The haversine distance the SQL above computes, for callers and tests."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    h = (math.sin((p2 - p1) / 2) ** 2
-         + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2)
+    h = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))
 
 

@@ -76,8 +76,12 @@ class VenueReturnController(Controller):
     ) -> Return:
         await venue_or_404(conn, venue_id)
         return await service.submit_return(
-            conn, venue_id, data, submitted_by=current_identity(request).user_id,
-            on=service.today(), due_days=due_days(state),
+            conn,
+            venue_id,
+            data,
+            submitted_by=current_identity(request).user_id,
+            on=service.today(),
+            due_days=due_days(state),
         )
 
 
@@ -123,7 +127,10 @@ class ReturnController(Controller):
         data: JSONBody[ReturnPatch],
     ) -> Return:
         reviewed = await queries.review_return(
-            conn, return_id, data, reviewer_id=current_identity(request).user_id,
+            conn,
+            return_id,
+            data,
+            reviewer_id=current_identity(request).user_id,
             due_days=due_days(state),
         )
         if reviewed is None:

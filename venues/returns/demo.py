@@ -49,14 +49,18 @@ Figures = tuple[int, int, str, int, float, int, str, str]
 
 def _figures(rng: random.Random, venue_type: str) -> Figures:
     late_trade = venue_type in {"nightclub", "bar"}
-    refusals = rng.randint(15, 90) if venue_type == "nightclub" else (
-        rng.randint(4, 35) if venue_type == "bar" else rng.randint(0, 15)
+    refusals = (
+        rng.randint(15, 90)
+        if venue_type == "nightclub"
+        else (rng.randint(4, 35) if venue_type == "bar" else rng.randint(0, 15))
     )
     roll = rng.random()
     incidents = 2 if roll < 0.02 else 1 if roll < 0.10 else 0
     note = rng.choice(INCIDENT_NOTES) if incidents else ""
-    angela = rng.choice([0, 0, 1, 1, 2, 3]) if venue_type == "nightclub" else (
-        rng.choice([0, 0, 0, 1]) if venue_type == "bar" else int(rng.random() < 0.05)
+    angela = (
+        rng.choice([0, 0, 1, 1, 2, 3])
+        if venue_type == "nightclub"
+        else (rng.choice([0, 0, 0, 1]) if venue_type == "bar" else int(rng.random() < 0.05))
     )
     if venue_type == "nightclub":
         door_hours = float(rng.randrange(120, 400, 4))
@@ -79,9 +83,7 @@ async def generate(conn: Connection, rng: random.Random) -> int:
     on = today()
     now = datetime.now(LONDON)
     months = recent_months(on, 12)
-    venues = await conn.fetch(
-        "SELECT id, venue_type FROM venues WHERE generated ORDER BY id"
-    )
+    venues = await conn.fetch("SELECT id, venue_type FROM venues WHERE generated ORDER BY id")
     rows = []
     for v in venues:
         roll = rng.random()
@@ -96,8 +98,9 @@ async def generate(conn: Connection, rng: random.Random) -> int:
                 continue
             month_end = due_on(period, 0)
             late = rng.random() < (0.25 if habit == "patchy" else 0.05)
-            delay = (rng.randint(DEFAULT_DUE_DAYS + 1, 40) if late
-                     else rng.randint(1, DEFAULT_DUE_DAYS))
+            delay = (
+                rng.randint(DEFAULT_DUE_DAYS + 1, 40) if late else rng.randint(1, DEFAULT_DUE_DAYS)
+            )
             submitted = _moment(rng, month_end + timedelta(days=delay))
             if submitted >= now:
                 continue  # not sent yet: the month may still be inside its due period

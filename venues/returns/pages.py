@@ -24,7 +24,11 @@ from venues.schemas import Venue
 __all__ = ["ReturnPages"]
 
 COUNTS = (
-    "refusals", "incidents_unreported", "angela_activations", "door_staff_hours", "cctv_checks",
+    "refusals",
+    "incidents_unreported",
+    "angela_activations",
+    "door_staff_hours",
+    "cctv_checks",
 )
 TEXTS = ("incidents_note", "staff_changes", "notes")
 # The borough's review queue shows the longest waiting first; more is a backlog to page through
@@ -57,8 +61,10 @@ async def _venue_page(
     returns = await queries.list_returns(conn, venue.id, due_days=days)
     choices = _month_choices({r.period for r in returns}, on, days)
     last = service.last_ended_month(on)
-    default = last if any(c["period"] == last for c in choices) else (
-        choices[0]["period"] if choices else None
+    default = (
+        last
+        if any(c["period"] == last for c in choices)
+        else (choices[0]["period"] if choices else None)
     )
     role = current_identity(request).role
     context = {
@@ -70,8 +76,7 @@ async def _venue_page(
         "default_due": service.due_on(default, days) if default else None,
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
         "late": {
-            r.id for r in returns
-            if r.submitted_at.astimezone(service.LONDON).date() > r.due_on
+            r.id for r in returns if r.submitted_at.astimezone(service.LONDON).date() > r.due_on
         },
         "can_submit": role in SUBMITTERS,
         "can_review": role in STAFF,
@@ -131,15 +136,24 @@ class ReturnPages(Controller):
         try:
             payload = form_to_struct(data, ReturnCreate)
             saved = await service.submit_return(
-                conn, venue_id, payload, submitted_by=current_identity(request).user_id,
-                on=service.today(), due_days=days,
+                conn,
+                venue_id,
+                payload,
+                submitted_by=current_identity(request).user_id,
+                on=service.today(),
+                due_days=days,
             )
         except (FormInvalid, InvalidInput) as exc:
             errors = dict(exc.errors)
             if "period" in errors and "RFC3339" in errors["period"]:
                 errors["period"] = "must be one of the months offered"
             return await _venue_page(
-                request, conn, venue, days, values=data, errors=errors,
+                request,
+                conn,
+                venue,
+                days,
+                values=data,
+                errors=errors,
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return Redirect(f"/venues/{venue_id}/returns?submitted={saved.id}#return-{saved.id}")
@@ -164,7 +178,11 @@ class ReturnPages(Controller):
             venue = await venue_or_404(conn, found.venue_id)
             reason = "; ".join(f"Note {v}" for v in exc.errors.values())
             return await _venue_page(
-                request, conn, venue, days, review_errors={return_id: reason},
+                request,
+                conn,
+                venue,
+                days,
+                review_errors={return_id: reason},
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         await queries.review_return(

@@ -59,7 +59,8 @@ async def list_returns(conn: Connection, venue_id: int, *, due_days: int) -> lis
     rows = await conn.fetch(
         f"""SELECT {RETURN_COLUMNS} FROM monthly_returns r {PEOPLE}
             WHERE r.venue_id = $2 ORDER BY r.period DESC""",
-        due_days, venue_id,
+        due_days,
+        venue_id,
     )
     return [_return(r) for r in rows]
 
@@ -67,14 +68,20 @@ async def list_returns(conn: Connection, venue_id: int, *, due_days: int) -> lis
 async def get_return(conn: Connection, return_id: int, *, due_days: int) -> Return | None:
     row = await conn.fetchrow(
         f"SELECT {RETURN_COLUMNS} FROM monthly_returns r {PEOPLE} WHERE r.id = $2",
-        due_days, return_id,
+        due_days,
+        return_id,
     )
     return _return(row) if row else None
 
 
 async def create_return(
-    conn: Connection, venue_id: int, data: ReturnCreate, *, submitted_by: int | None,
-    due_days: int, generated: bool = False,
+    conn: Connection,
+    venue_id: int,
+    data: ReturnCreate,
+    *,
+    submitted_by: int | None,
+    due_days: int,
+    generated: bool = False,
 ) -> Return | None:
     """The saved return, or None when the venue already has one for that month."""
     # ON CONFLICT rather than a caught error: a refused duplicate leaves the request's
@@ -88,9 +95,19 @@ async def create_return(
                 ON CONFLICT (venue_id, period) DO NOTHING
                 RETURNING *)
             SELECT {RETURN_COLUMNS} FROM r {PEOPLE}""",
-        due_days, venue_id, data.period, data.refusals, data.incidents_unreported,
-        data.incidents_note, data.angela_activations, data.door_staff_hours, data.cctv_checks,
-        data.staff_changes, data.notes, submitted_by, generated,
+        due_days,
+        venue_id,
+        data.period,
+        data.refusals,
+        data.incidents_unreported,
+        data.incidents_note,
+        data.angela_activations,
+        data.door_staff_hours,
+        data.cctv_checks,
+        data.staff_changes,
+        data.notes,
+        submitted_by,
+        generated,
     )
     return _return(row) if row else None
 
@@ -115,7 +132,11 @@ async def review_return(
                 WHERE id = $2
                 RETURNING *)
             SELECT {RETURN_COLUMNS} FROM r {PEOPLE}""",
-        due_days, return_id, reviewed, reviewer_id, note,
+        due_days,
+        return_id,
+        reviewed,
+        reviewer_id,
+        note,
     )
     return _return(row) if row else None
 
@@ -129,7 +150,8 @@ async def waiting_for_review(
             FROM monthly_returns r JOIN venues v ON v.id = r.venue_id {PEOPLE}
             WHERE r.reviewed_at IS NULL
             ORDER BY r.submitted_at, r.id LIMIT $2""",
-        due_days, limit,
+        due_days,
+        limit,
     )
     return [msgspec.convert(dict(r), ReviewItem) for r in rows]
 

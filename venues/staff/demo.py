@@ -19,30 +19,98 @@ from venues.staff.service import add_months, today
 
 __all__ = ["generate"]
 
-FIRST = ["Amy", "Ben", "Cara", "Dev", "Ella", "Finn", "Gemma", "Harry", "Isla", "Josh", "Kezia",
-         "Leon", "Maya", "Nathan", "Orla", "Piotr", "Rosie", "Sam", "Tia", "Umar", "Vicky",
-         "Will", "Yasmin", "Zak", "Bex", "Callum", "Dominika", "Ewan", "Freya", "Jas"]
-LAST = ["Abbott", "Bailey", "Chapman", "Dunn", "Ellis", "Foster", "Griffin", "Hussain",
-        "Iqbal", "Jenkins", "Khan", "Lloyd", "Murphy", "Nowak", "Osei", "Price", "Quinn",
-        "Rahman", "Stevens", "Thompson", "Usher", "Vaughan", "Walsh", "Young"]
+FIRST = [
+    "Amy",
+    "Ben",
+    "Cara",
+    "Dev",
+    "Ella",
+    "Finn",
+    "Gemma",
+    "Harry",
+    "Isla",
+    "Josh",
+    "Kezia",
+    "Leon",
+    "Maya",
+    "Nathan",
+    "Orla",
+    "Piotr",
+    "Rosie",
+    "Sam",
+    "Tia",
+    "Umar",
+    "Vicky",
+    "Will",
+    "Yasmin",
+    "Zak",
+    "Bex",
+    "Callum",
+    "Dominika",
+    "Ewan",
+    "Freya",
+    "Jas",
+]
+LAST = [
+    "Abbott",
+    "Bailey",
+    "Chapman",
+    "Dunn",
+    "Ellis",
+    "Foster",
+    "Griffin",
+    "Hussain",
+    "Iqbal",
+    "Jenkins",
+    "Khan",
+    "Lloyd",
+    "Murphy",
+    "Nowak",
+    "Osei",
+    "Price",
+    "Quinn",
+    "Rahman",
+    "Stevens",
+    "Thompson",
+    "Usher",
+    "Vaughan",
+    "Walsh",
+    "Young",
+]
 
 # Courses beyond WAVE and Ask for Angela, by role: (course, chance of holding it).
 EXTRA_COURSES: dict[str, list[tuple[str, float]]] = {
-    "dps": [("age_verification", 0.95), ("safeguarding", 0.8), ("act", 0.6),
-            ("first_aid", 0.5), ("drink_spiking", 0.6)],
-    "manager": [("age_verification", 0.9), ("safeguarding", 0.6), ("first_aid", 0.5),
-                ("drink_spiking", 0.5), ("act", 0.4)],
+    "dps": [
+        ("age_verification", 0.95),
+        ("safeguarding", 0.8),
+        ("act", 0.6),
+        ("first_aid", 0.5),
+        ("drink_spiking", 0.6),
+    ],
+    "manager": [
+        ("age_verification", 0.9),
+        ("safeguarding", 0.6),
+        ("first_aid", 0.5),
+        ("drink_spiking", 0.5),
+        ("act", 0.4),
+    ],
     "personal_licence_holder": [("age_verification", 0.9), ("drink_spiking", 0.4)],
     "bar": [("age_verification", 0.85), ("drink_spiking", 0.4)],
-    "door_supervisor": [("conflict_management", 0.9), ("first_aid", 0.7), ("act", 0.5),
-                        ("drink_spiking", 0.5)],
+    "door_supervisor": [
+        ("conflict_management", 0.9),
+        ("first_aid", 0.7),
+        ("act", 0.5),
+        ("drink_spiking", 0.5),
+    ],
     "other": [("first_aid", 0.3)],
 }
 
 # How well a venue keeps training current: (chance a front-of-house person has done WAVE
 # and Ask for Angela at all, chance a course done has lapsed).
 CARE: dict[str, tuple[float, float]] = {
-    "good": (0.98, 0.02), "patchy": (0.88, 0.15), "poor": (0.7, 0.35),
+    "good": (0.98, 0.02),
+    "patchy": (0.88, 0.15),
+    "poor": (0.7, 0.35),
 }
 
 STAFF_INSERT = """
@@ -89,8 +157,9 @@ async def generate(conn: Connection, rng: random.Random) -> int:
         roster: list[dict[str, Any]] = []
         if v["dps_name"]:
             roster.append({"name": v["dps_name"], "role": "dps", "front_of_house": True})
-        roster.append({"role": rng.choice(["manager", "personal_licence_holder"]),
-                       "front_of_house": True})
+        roster.append(
+            {"role": rng.choice(["manager", "personal_licence_holder"]), "front_of_house": True}
+        )
         if (v["capacity"] or 0) > 200:
             roster.append({"role": "manager", "front_of_house": True})
         bar = max(2, min(10, (v["capacity"] or 100) // 45 + rng.randint(0, 2)))
@@ -106,9 +175,16 @@ async def generate(conn: Connection, rng: random.Random) -> int:
             person["care"] = care
         if rng.random() < 0.3:  # someone who moved on, whose old training stays on record
             started = on - timedelta(days=rng.randint(400, 1500))
-            roster.append({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "role": "bar",
-                           "front_of_house": True, "started_on": started, "care": care,
-                           "left_on": on - timedelta(days=rng.randint(10, 300))})
+            roster.append(
+                {
+                    "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    "role": "bar",
+                    "front_of_house": True,
+                    "started_on": started,
+                    "care": care,
+                    "left_on": on - timedelta(days=rng.randint(10, 300)),
+                }
+            )
         people += [(v["id"], p) for p in roster]
 
     # SIA licences last three years: most are well inside it, some expire within 60 days,
@@ -127,8 +203,14 @@ async def generate(conn: Connection, rng: random.Random) -> int:
     training: list[tuple[int, int, str, date, date]] = []
     for venue_id, person in people:
         staff_id = await conn.fetchval(
-            STAFF_INSERT, venue_id, person["name"], person["role"], person["front_of_house"],
-            person["started_on"], person["left_on"], person.get("sia_licence_no"),
+            STAFF_INSERT,
+            venue_id,
+            person["name"],
+            person["role"],
+            person["front_of_house"],
+            person["started_on"],
+            person["left_on"],
+            person.get("sia_licence_no"),
             person.get("sia_expires_on"),
         )
         held = CARE[person["care"]][0]

@@ -40,7 +40,13 @@ from venues.staff.schemas import (
 __all__ = ["StaffPages"]
 
 PERSON_FIELDS = (
-    "name", "role", "front_of_house", "started_on", "left_on", "sia_licence_no", "sia_expires_on",
+    "name",
+    "role",
+    "front_of_house",
+    "started_on",
+    "left_on",
+    "sia_licence_no",
+    "sia_expires_on",
 )
 
 
@@ -113,7 +119,8 @@ def _dps_on_record(people: list[Staff], venue: Venue) -> dict[str, Any]:
     return {
         "name": name,
         "licence": licence,
-        "agrees": name is not None and licence is not None
+        "agrees": name is not None
+        and licence is not None
         and " ".join(name.lower().split()) == " ".join(licence.lower().split()),
     }
 
@@ -125,9 +132,13 @@ async def _person_page_context(
     training = await queries.list_training(conn, staff.id)
     on = service.today()
     return _context(
-        request, venue=venue, person=staff, training=training,
+        request,
+        venue=venue,
+        person=staff,
+        training=training,
         statuses={t.id: service.status_of(t.expires_on, on) for t in training},
-        errors={}, values={"course": request.query_params.get("course") or "wave"},
+        errors={},
+        values={"course": request.query_params.get("course") or "wave"},
     )
 
 
@@ -158,11 +169,16 @@ class StaffPages(Controller):
         return Template(
             template_name="venues/staff/list.html",
             context=_context(
-                request, venue=venue, status=status, people=people,
+                request,
+                venue=venue,
+                status=status,
+                people=people,
                 former=[p for p in people if not p.active],
                 doors=doors,
-                sia={p.id: service.status_of(p.sia_expires_on, on, settings.sia_warning_days)
-                     for p in doors},
+                sia={
+                    p.id: service.status_of(p.sia_expires_on, on, settings.sia_warning_days)
+                    for p in doors
+                },
                 sia_warning_days=settings.sia_warning_days,
                 coverage_target=settings.training_coverage_percent,
                 dps=_dps_on_record(people, venue),
@@ -185,7 +201,9 @@ class StaffPages(Controller):
         return Template(
             template_name="venues/staff/_coverage.html",
             context={
-                "venue": venue, "status": status, "counts": counts,
+                "venue": venue,
+                "status": status,
+                "counts": counts,
                 "dps": _dps_on_record(people, venue),
                 "coverage_target": state.settings.training_coverage_percent,
             },
@@ -198,8 +216,9 @@ class StaffPages(Controller):
         venue = await venue_or_404(conn, venue_id)
         return Template(
             template_name="venues/staff/form.html",
-            context=_context(request, venue=venue, person=None,
-                             values=_person_values(None), errors={}),
+            context=_context(
+                request, venue=venue, person=None, values=_person_values(None), errors={}
+            ),
         )
 
     @post("/venues/{venue_id:int}/staff", guards=[roles(*WRITERS)])
@@ -213,10 +232,16 @@ class StaffPages(Controller):
             async with conn.transaction():
                 person = await _saved(service.add_person(conn, venue_id, payload))
         except FormInvalid as exc:
-            return _form_page("venues/staff/form.html", _context(
-                request, venue=venue, person=None, values=_submitted_values(data),
-                errors=exc.errors,
-            ))
+            return _form_page(
+                "venues/staff/form.html",
+                _context(
+                    request,
+                    venue=venue,
+                    person=None,
+                    values=_submitted_values(data),
+                    errors=exc.errors,
+                ),
+            )
         return Redirect(f"/venues/{venue_id}/staff#person-{person.id}")
 
     @get("/staff/{staff_id:int}")
@@ -237,8 +262,9 @@ class StaffPages(Controller):
         venue = await venue_or_404(conn, staff.venue_id)
         return Template(
             template_name="venues/staff/form.html",
-            context=_context(request, venue=venue, person=staff,
-                             values=_person_values(staff), errors={}),
+            context=_context(
+                request, venue=venue, person=staff, values=_person_values(staff), errors={}
+            ),
         )
 
     @post("/staff/{staff_id:int}/edit", guards=[roles(*WRITERS)])
@@ -253,10 +279,16 @@ class StaffPages(Controller):
                 await _saved(service.change_person(conn, staff, patch))
         except FormInvalid as exc:
             venue = await venue_or_404(conn, staff.venue_id)
-            return _form_page("venues/staff/form.html", _context(
-                request, venue=venue, person=staff, values=_submitted_values(data),
-                errors=exc.errors,
-            ))
+            return _form_page(
+                "venues/staff/form.html",
+                _context(
+                    request,
+                    venue=venue,
+                    person=staff,
+                    values=_submitted_values(data),
+                    errors=exc.errors,
+                ),
+            )
         return Redirect(f"/venues/{staff.venue_id}/staff#person-{staff.id}")
 
     @post(
@@ -294,20 +326,24 @@ class StaffPages(Controller):
             if errors:
                 raise FormInvalid(errors)
             async with conn.transaction():
-                await _saved(service.record_training(
-                    conn, staff, payload, state.settings.training_months, certificate
-                ))
+                await _saved(
+                    service.record_training(
+                        conn, staff, payload, state.settings.training_months, certificate
+                    )
+                )
         except FormInvalid as exc:
             context = await _person_page_context(request, conn, staff)
-            return _form_page("venues/staff/person.html", {
-                **context, "values": data, "errors": exc.errors,
-            })
+            return _form_page(
+                "venues/staff/person.html",
+                {
+                    **context,
+                    "values": data,
+                    "errors": exc.errors,
+                },
+            )
         return Redirect(f"/venues/{staff.venue_id}/staff#person-{staff.id}")
 
     @get("/training/{training_id:int}/certificate")
-    async def certificate(
-        self, conn: RequestConnection, training_id: FromPath[int]
-    ) -> Any:
+    async def certificate(self, conn: RequestConnection, training_id: FromPath[int]) -> Any:
         """The certificate for people reading the pages (the API serves the same file)."""
         return await certificate_response(conn, training_id)
-

@@ -64,7 +64,9 @@ async def list_staff(
         f"""SELECT {STAFF_COLUMNS} FROM staff s
             WHERE s.venue_id = $2 AND ($3 OR s.left_on IS NULL OR s.left_on > $1)
             ORDER BY (s.left_on IS NULL OR s.left_on > $1) DESC, lower(s.name), s.id""",
-        on, venue_id, include_left,
+        on,
+        venue_id,
+        include_left,
     )
     return [_staff(r) for r in rows]
 
@@ -74,16 +76,16 @@ async def get_staff(conn: Connection, staff_id: int, on: date) -> Staff | None:
     return _staff(row) if row else None
 
 
-async def create_staff(
-    conn: Connection, venue_id: int, fields: dict[str, Any], on: date
-) -> Staff:
+async def create_staff(conn: Connection, venue_id: int, fields: dict[str, Any], on: date) -> Staff:
     columns = ["venue_id", *fields]
     placeholders = ", ".join(f"${i}" for i in range(2, len(columns) + 2))
     row = await conn.fetchrow(
         f"""WITH s AS (INSERT INTO staff ({", ".join(columns)}) VALUES ({placeholders})
                        RETURNING *)
             SELECT {STAFF_COLUMNS} FROM s""",
-        on, venue_id, *fields.values(),
+        on,
+        venue_id,
+        *fields.values(),
     )
     return _staff(row)
 
@@ -97,7 +99,9 @@ async def update_staff(
     row = await conn.fetchrow(
         f"""WITH s AS (UPDATE staff SET {sets}, updated_at = now() WHERE id = $2 RETURNING *)
             SELECT {STAFF_COLUMNS} FROM s""",
-        on, staff_id, *fields.values(),
+        on,
+        staff_id,
+        *fields.values(),
     )
     return _staff(row) if row else None
 
@@ -125,7 +129,11 @@ async def create_training(
     training_id = await conn.fetchval(
         """INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on)
            VALUES ($1, $2, $3, $4, $5) RETURNING id""",
-        staff.venue_id, staff.id, course, completed_on, expires_on,
+        staff.venue_id,
+        staff.id,
+        course,
+        completed_on,
+        expires_on,
     )
     training = await get_training(conn, training_id)
     assert training is not None
@@ -155,7 +163,12 @@ async def save_certificate(
                filename = excluded.filename, content_type = excluded.content_type,
                size = excluded.size, content = excluded.content, uploaded_at = now()
            RETURNING filename, content_type, size, uploaded_at""",
-        training.venue_id, training.id, filename, content_type, len(content), content,
+        training.venue_id,
+        training.id,
+        filename,
+        content_type,
+        len(content),
+        content,
     )
     return msgspec.convert(dict(row), CertificateInfo)
 
@@ -209,6 +222,7 @@ async def front_of_house_coverage(
         WHERE ($1::bigint[] IS NULL OR v.id = ANY ($1))
         GROUP BY v.id
         """,
-        venue_ids, on,
+        venue_ids,
+        on,
     )
     return {r["venue_id"]: (r["covered"], r["total"]) for r in rows}

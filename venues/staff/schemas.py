@@ -27,8 +27,14 @@ __all__ = [
 
 StaffRole = Literal["dps", "personal_licence_holder", "manager", "bar", "door_supervisor", "other"]
 Course = Literal[
-    "wave", "ask_for_angela", "age_verification", "drink_spiking", "act",
-    "conflict_management", "first_aid", "safeguarding",
+    "wave",
+    "ask_for_angela",
+    "age_verification",
+    "drink_spiking",
+    "act",
+    "conflict_management",
+    "first_aid",
+    "safeguarding",
 ]
 Status = Literal["valid", "expiring", "expired", "missing"]
 

@@ -118,7 +118,8 @@ async def _other_dps(conn: Connection, venue_id: int, staff_id: int | None) -> s
     name: str | None = await conn.fetchval(
         """SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps' AND left_on IS NULL
              AND id IS DISTINCT FROM $2 LIMIT 1""",
-        venue_id, staff_id,
+        venue_id,
+        staff_id,
     )
     return name
 
@@ -144,8 +145,7 @@ async def check_person(
     if values.get("role") == "dps" and values.get("left_on") is None:
         if other := await _other_dps(conn, venue_id, staff_id):
             errors["role"] = (
-                f"cannot be DPS while {other} is the venue's DPS; "
-                "record the date they left first"
+                f"cannot be DPS while {other} is the venue's DPS; record the date they left first"
             )
     if errors:
         raise InvalidInput(errors)
@@ -257,12 +257,20 @@ async def training_status(
                 expires_on=record.expires_on if record else None,
                 training_id=record.id if record else None,
             )
-        rows.append(PersonStatus(
-            staff_id=person.id, name=person.name, role=person.role,
-            front_of_house=person.front_of_house, courses=courses,  # type: ignore[arg-type]
-        ))
+        rows.append(
+            PersonStatus(
+                staff_id=person.id,
+                name=person.name,
+                role=person.role,
+                front_of_house=person.front_of_house,
+                courses=courses,  # type: ignore[arg-type]
+            )
+        )
     covered, total = (await queries.front_of_house_coverage(conn, [venue_id], on))[venue_id]
     return TrainingStatus(
-        venue_id=venue_id, on=on, courses=list(COURSES),  # type: ignore[arg-type]
-        people=rows, coverage=coverage_of(covered, total),
+        venue_id=venue_id,
+        on=on,
+        courses=list(COURSES),  # type: ignore[arg-type]
+        people=rows,
+        coverage=coverage_of(covered, total),
     )

@@ -43,13 +43,25 @@ async def generate(conn: Connection, rng: random.Random) -> int:
     rows: list[tuple[int, date, str, str, str]] = []
     for venue_id in tested:
         for _ in range(rng.randint(1, 2)):
-            rows.append((venue_id, today - timedelta(days=rng.randint(10, 700)),
-                         rng.choice(AGENCIES), "pass", rng.choice(REFUSED)))
+            rows.append(
+                (
+                    venue_id,
+                    today - timedelta(days=rng.randint(10, 700)),
+                    rng.choice(AGENCIES),
+                    "pass",
+                    rng.choice(REFUSED),
+                )
+            )
 
     def sold(venue_id: int, day: date) -> tuple[int, date, str, str, str]:
         drink = rng.choice(["bottle of vodka", "pint of lager", "bottle of wine", "can of cider"])
-        return venue_id, day, "Kent Trading Standards", "fail", SOLD.format(
-            drink=drink, age=rng.choice([14, 15, 16]))
+        return (
+            venue_id,
+            day,
+            "Kent Trading Standards",
+            "fail",
+            SOLD.format(drink=drink, age=rng.choice([14, 15, 16])),
+        )
 
     persistent, once = rng.sample(tested, 2)
     # Two sales 40-55 days apart: always within three consecutive calendar months.
@@ -59,9 +71,16 @@ async def generate(conn: Connection, rng: random.Random) -> int:
     rows += [sold(persistent, first), sold(persistent, second)]
     # The other sold once; the follow-up visit two months later was refused.
     slip = today - timedelta(days=rng.randint(150, 300))
-    rows += [sold(once, slip),
-             (once, slip + timedelta(days=60), "Kent Trading Standards", "pass",
-              "Follow-up visit after the sale; ID asked for and the volunteer refused.")]
+    rows += [
+        sold(once, slip),
+        (
+            once,
+            slip + timedelta(days=60),
+            "Kent Trading Standards",
+            "pass",
+            "Follow-up visit after the sale; ID asked for and the volunteer refused.",
+        ),
+    ]
     await conn.executemany(
         """INSERT INTO test_purchases (venue_id, attempted_on, agency, outcome, notes, generated)
            VALUES ($1, $2, $3, $4, $5, true)""",

@@ -37,7 +37,11 @@ async def create_test_purchase(
                            (venue_id, attempted_on, agency, outcome, notes, recorded_by)
                        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
             SELECT {COLUMNS} FROM p""",
-        venue_id, data.attempted_on, data.agency.strip(), data.outcome, data.notes.strip(),
+        venue_id,
+        data.attempted_on,
+        data.agency.strip(),
+        data.outcome,
+        data.notes.strip(),
         recorded_by,
     )
     return _purchase(row)

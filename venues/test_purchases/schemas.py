@@ -12,8 +12,15 @@ __all__ = ["OUTCOMES", "TestPurchase", "TestPurchaseCreate"]
 
 Outcome = Literal["pass", "fail"]
 OUTCOMES: tuple[str, ...] = Outcome.__args__  # type: ignore[attr-defined]
-Agency = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S",
-                             examples=["Kent Trading Standards", "Kent Police"])]
+Agency = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        examples=["Kent Trading Standards", "Kent Police"],
+    ),
+]
 Notes = Annotated[str, Meta(max_length=2000)]
 
 

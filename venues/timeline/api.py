@@ -52,8 +52,14 @@ class TimelineController(Controller):
         kinds = _checked(kind, since, until)
         await venue_or_404(conn, venue_id)
         items, total = await timeline(
-            conn, venue_id, current_identity(request), kinds=kinds, since=since, until=until,
-            limit=limit, offset=offset,
+            conn,
+            venue_id,
+            current_identity(request),
+            kinds=kinds,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
         )
         return TimelinePage(items=items, total=total, limit=limit, offset=offset)
 
@@ -76,11 +82,25 @@ class TimelinePages(Controller):
         venue = await venue_or_404(conn, venue_id)
         kinds = [k for k in (kind or []) if k in KINDS] or None
         items, total = await timeline(
-            conn, venue_id, current_identity(request), kinds=kinds, since=since, until=until,
-            limit=50, offset=(page - 1) * 50,
+            conn,
+            venue_id,
+            current_identity(request),
+            kinds=kinds,
+            since=since,
+            until=until,
+            limit=50,
+            offset=(page - 1) * 50,
         )
         return Template(
             template_name="venues/timeline/page.html",
-            context={"venue": venue, "items": items, "total": total, "kinds": KINDS,
-                     "chosen": kinds or [], "since": since, "until": until, "page": page},
+            context={
+                "venue": venue,
+                "items": items,
+                "total": total,
+                "kinds": KINDS,
+                "chosen": kinds or [],
+                "since": since,
+                "until": until,
+                "page": page,
+            },
         )

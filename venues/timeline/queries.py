@@ -17,9 +17,7 @@ from venues.incidents.service import sees_every_detail
 
 __all__ = ["KINDS", "TimelineItem", "TimelinePage", "timeline"]
 
-Kind = Literal[
-    "incident", "test_purchase", "angela_test", "return", "training", "staff", "licence"
-]
+Kind = Literal["incident", "test_purchase", "angela_test", "return", "training", "staff", "licence"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
 
@@ -90,7 +88,8 @@ _EVENTS = f"""
     -- One event per act (a request, or a command's minute), however many rows it touched.
     SELECT max(a.at), 'licence',
            CASE WHEN count(*) = 1
-                THEN CASE min(a.table_name) WHEN 'venues' THEN 'Licence details ' ELSE 'Licence condition ' END
+                THEN CASE min(a.table_name) WHEN 'venues' THEN 'Licence details '
+                                            ELSE 'Licence condition ' END
                      || CASE min(a.action) WHEN 'create' THEN 'added' WHEN 'update' THEN 'changed'
                                            ELSE 'removed' END
                 ELSE 'Licence record: ' || count(*) || ' changes' END,
@@ -109,6 +108,7 @@ _PAGE = f"""
     LIMIT $9 OFFSET $10
 """
 
+
 async def timeline(
     conn: Connection,
     venue_id: int,
@@ -122,8 +122,16 @@ async def timeline(
 ) -> tuple[list[TimelineItem], int]:
     rows = await conn.fetch(
         _PAGE,
-        venue_id, sees_every_detail(viewer), viewer.user_id, viewer.role in ("admin", "officer"),
-        kinds or None, since, until, CATEGORY_LABELS, limit, offset,
+        venue_id,
+        sees_every_detail(viewer),
+        viewer.user_id,
+        viewer.role in ("admin", "officer"),
+        kinds or None,
+        since,
+        until,
+        CATEGORY_LABELS,
+        limit,
+        offset,
     )
     total = rows[0]["total"] if rows else 0
     return [
