@@ -77,7 +77,7 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
 
 async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
     async with pool.acquire() as conn:
-        result = await run_checks(conn, settings, trigger=trigger)
+        result = await run_checks(conn, settings, trigger=trigger, pool=pool)
     log.info(
         "checks (%s): %d opened, %d resolved in %.2fs",
         trigger,

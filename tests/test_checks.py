@@ -609,3 +609,16 @@ async def test_a_recorded_incident_wakes_the_checks_once_across_instances(
     finally:
         for s in instances:
             await s.stop()
+
+
+async def test_rules_run_side_by_side_find_the_same_flags(
+    db: asyncpg.Connection, settings: Settings, running_app: Any
+) -> None:
+    v = await venue(db)
+    await purchase(db, v, date(2026, 10, 1))
+    for days in (1, 2, 3):
+        await incident(db, v, NOW - timedelta(days=days))
+    side_by_side = await run_checks(db, settings, now=NOW, pool=running_app.state.pool)
+    assert side_by_side.opened == len(await db.fetch("SELECT id FROM flags"))
+    one_by_one = await sweep(db, settings)
+    assert (one_by_one.opened, one_by_one.updated, one_by_one.resolved) == (0, 0, 0)
