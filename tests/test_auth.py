@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import asyncpg
 import httpx
@@ -14,7 +12,7 @@ from litestar import Litestar
 
 from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for
 from nte.auth.store import create_api_token
-from tests.conftest import TEST_PASSWORD, People, SmtpSink
+from tests.conftest import TEST_PASSWORD, People, SmtpSink, run_nte
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -249,43 +247,23 @@ async def test_api_token_works_until_revoked_and_records_its_last_use(
 
 
 def test_tokens_create_prints_a_token_once(cli_env: dict[str, str]) -> None:
-    made = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nte",
-            "users",
-            "create",
-            "--email",
-            "Feed@Example.org",
-            "--role",
-            "partner",
-            "--password",
-            "a long enough passphrase",
-        ],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
+    made = run_nte(
+        cli_env,
+        "users",
+        "create",
+        "--email",
+        "Feed@Example.org",
+        "--role",
+        "partner",
+        "--password",
+        "a long enough passphrase",
     )
     assert made.returncode == 0, made.stderr
     assert made.stdout.strip().isdigit()
-    token = subprocess.run(
-        [sys.executable, "-m", "nte", "tokens", "create", "--email", "feed@example.org"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    token = run_nte(cli_env, "tokens", "create", "--email", "feed@example.org")
     assert token.returncode == 0, token.stderr
     assert token.stdout.startswith("nte_") and len(token.stdout.strip()) > 40
-    missing = subprocess.run(
-        [sys.executable, "-m", "nte", "tokens", "create", "--email", "nobody@example.org"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = run_nte(cli_env, "tokens", "create", "--email", "nobody@example.org")
     assert missing.returncode == 2
     assert missing.stderr.count("\n") == 1 and "nobody@example.org" in missing.stderr
 
@@ -301,13 +279,7 @@ def test_tokens_create_prints_a_token_once(cli_env: dict[str, str]) -> None:
 def test_users_create_refuses_bad_input_in_one_line(
     cli_env: dict[str, str], args: list[str], reason: str
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "nte", "users", "create", "--email", "x@example.org", *args],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_nte(cli_env, "users", "create", "--email", "x@example.org", *args)
     assert result.returncode == 2
     assert reason in result.stderr and result.stderr.count("\n") == 1
 
@@ -318,24 +290,18 @@ def test_users_create_refuses_bad_input_in_one_line(
 async def test_passwords_are_stored_as_argon2id(
     db: asyncpg.Connection, cli_env: dict[str, str]
 ) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "nte",
-            "users",
-            "create",
-            "--email",
-            "hash@example.org",
-            "--role",
-            "officer",
-            "--password",
-            "a long enough passphrase",
-        ],
-        env=cli_env,
-        check=True,
-        capture_output=True,
+    made = run_nte(
+        cli_env,
+        "users",
+        "create",
+        "--email",
+        "hash@example.org",
+        "--role",
+        "officer",
+        "--password",
+        "a long enough passphrase",
     )
+    assert made.returncode == 0, made.stderr
     stored = await db.fetchval("SELECT password_hash FROM users WHERE email = 'hash@example.org'")
     assert stored.startswith("$argon2id$")
     assert "a long enough passphrase" not in stored

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 from nte.db import connect
 from nte.migrate import apply_migrations
+from tests.conftest import NTE, query
 from venues.demo import load_demo
 from venues.queries import MANDATORY_CONDITIONS
 
-NTE = Path(sys.executable).with_name("nte")
 MANDATORY_CODES = sorted(code for code, *_ in MANDATORY_CONDITIONS)
 
 LICENCES = """
@@ -23,17 +21,6 @@ LICENCES = """
 CONDITIONS = """
     SELECT v.fhrs_id, c.id, c.kind, c.objective, c.params, c.text, c.mandatory_code, c.updated_at
     FROM conditions c JOIN venues v ON v.id = c.venue_id ORDER BY v.fhrs_id, c.id"""
-
-
-def query(dsn: str, sql: str) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        conn = await connect(dsn)
-        try:
-            return [dict(r) for r in await conn.fetch(sql)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def run_demo(env: dict[str, str]) -> str:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 
 import asyncpg
 import httpx
 
-
-def run_nte(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nte", *args], env=env, capture_output=True, text=True, check=False
-    )
+from tests.conftest import run_nte
 
 
 async def test_demo_prints_one_working_account_per_role(

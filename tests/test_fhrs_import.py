@@ -4,37 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nte.db import connect
-from tests.conftest import FHRS_FILE, SHARED_DATA
+from tests.conftest import FHRS_FILE, SHARED_DATA, query, run_nte
 from venues.fhrs import FhrsError, guess_venue_type, import_fhrs, read_fhrs
 
 # The issue's own file when this checkout sits beside it; the shipped copy is the same bytes.
 SHARED_FHRS = SHARED_DATA / "fsa_fhrs" / "FHRS185en-GB_2020-11-14.xml"
 REAL_FHRS = SHARED_FHRS if SHARED_FHRS.exists() else FHRS_FILE
-NTE = Path(sys.executable).with_name("nte")
-
-
-def nte(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NTE), *map(str, args)], env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def query(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        conn = await connect(dsn)
-        try:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def snapshot(dsn: str) -> list[dict[str, Any]]:
@@ -67,14 +48,14 @@ def assert_refused(result: subprocess.CompletedProcess[str], path: Path) -> str:
 
 
 def test_import_creates_128_and_a_rerun_changes_nothing(cli_env: dict[str, str], dsn: str) -> None:
-    first = nte(cli_env, "import", "fhrs", REAL_FHRS)
+    first = run_nte(cli_env, "import", "fhrs", REAL_FHRS)
     assert first.returncode == 0, first.stderr
     assert "128 created, 0 updated" in first.stdout
     assert "1073 skipped" in first.stdout
     before = snapshot(dsn)
     assert len(before) == 128
 
-    again = nte(cli_env, "import", "fhrs", REAL_FHRS)
+    again = run_nte(cli_env, "import", "fhrs", REAL_FHRS)
     assert again.returncode == 0, again.stderr
     assert "0 created, 0 updated, 128 unchanged" in again.stdout
     assert snapshot(dsn) == before  # not one updated_at moved
@@ -91,7 +72,7 @@ def test_changed_name_in_an_edited_copy_is_one_update(
     assert text.count(old) == 1
     edited.write_text(text.replace(old, "<BusinessName>Society Rooms Maidstone</BusinessName>"))
 
-    result = nte(cli_env, "import", "fhrs", edited)
+    result = run_nte(cli_env, "import", "fhrs", edited)
     assert result.returncode == 0, result.stderr
     assert "0 created, 1 updated, 127 unchanged" in result.stdout
     after = {v["fhrs_id"]: v for v in snapshot(dsn)}
@@ -155,7 +136,7 @@ def test_broken_file_exits_2_and_imports_nothing(
     make: Any, cli_env: dict[str, str], dsn: str, tmp_path: Path
 ) -> None:
     path = make(tmp_path)
-    result = nte(cli_env, "import", "fhrs", path)
+    result = run_nte(cli_env, "import", "fhrs", path)
     assert "nothing was imported" in assert_refused(result, path)
     assert snapshot(dsn) == []
 
@@ -169,13 +150,13 @@ def test_truncated_file_after_a_good_import_changes_nothing(
     data = FHRS_FILE.read_bytes().replace(b">Society Rooms<", b">Society Rooms Ltd<")
     path = tmp_path / "cut.xml"
     path.write_bytes(data[: data.index(b"Society Rooms Ltd") + 400])
-    assert_refused(nte(cli_env, "import", "fhrs", path), path)
+    assert_refused(run_nte(cli_env, "import", "fhrs", path), path)
     assert snapshot(dsn) == before
 
 
 def test_missing_file_exits_2(cli_env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "no-such-export.xml"
-    assert "no such file" in assert_refused(nte(cli_env, "import", "fhrs", path), path)
+    assert "no such file" in assert_refused(run_nte(cli_env, "import", "fhrs", path), path)
 
 
 # --- the reader, in process ------------------------------------------------------------------

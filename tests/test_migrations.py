@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from nte.db import connect
 from nte.migrate import Migration, MigrationError, apply_migrations, load_migrations
-
-NTE = Path(sys.executable).with_name("nte")
+from tests.conftest import NTE
 
 
 def _env(cli_env: dict[str, str], database_url: str) -> dict[str, str]:

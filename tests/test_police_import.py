@@ -3,11 +3,9 @@ around a venue counted from the imported crimes."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 import re
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,35 +17,17 @@ import pytest
 
 from nte.db import connect
 from nte.settings import SettingsError, load_settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, query, run_nte
 from venues.police import demo as police_demo
 from venues.police.importer import import_police
 from venues.police.queries import distance_metres
 
-NTE = Path(sys.executable).with_name("nte")
 POLICE = SHARED_DATA / "police_uk"
 TOWN = POLICE / "maidstone_towncentre_2022-01_to_2022-11_street.csv"
 KENT = POLICE / "2022-11-kent-street.csv"
 FHRS_CSV = SHARED_DATA / "fsa_fhrs" / "maidstone_pub_bar_nightclub.csv"
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
 BROWSER = {"accept": "text/html"}
-
-
-def nte(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(NTE), *map(str, args)], env=env, capture_output=True, text=True, timeout=120
-    )
-
-
-def query(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    async def run() -> list[dict[str, Any]]:
-        conn = await connect(dsn)
-        try:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
 
 
 def count(dsn: str, where: str = "true") -> int:
@@ -80,7 +60,7 @@ HEADER_LINE = TOWN.read_text("utf-8").splitlines()[0]
 def test_the_town_centre_file_imports_every_row_and_a_rerun_adds_nothing(
     cli_env: dict[str, str], dsn: str
 ) -> None:
-    first = imported(nte(cli_env, "import", "police", TOWN))
+    first = imported(run_nte(cli_env, "import", "police", TOWN))
     assert first == {
         "rows": 9040,
         "new": 9040,
@@ -100,7 +80,7 @@ def test_the_town_centre_file_imports_every_row_and_a_rerun_adds_nothing(
     stamps = "SELECT crime_key, imported_at, xmin::text, xmax::text FROM police_crimes ORDER BY 1"
     before = query(dsn, stamps)
 
-    again = imported(nte(cli_env, "import", "police", TOWN))
+    again = imported(run_nte(cli_env, "import", "police", TOWN))
     assert again == {**first, "new": 0, "unchanged": 9040}
     assert query(dsn, stamps) == before  # not one row written again
 
@@ -108,7 +88,7 @@ def test_the_town_centre_file_imports_every_row_and_a_rerun_adds_nothing(
 def test_the_kent_file_keeps_unmapped_rows_and_two_crimes_sharing_one_id(
     cli_env: dict[str, str], dsn: str
 ) -> None:
-    result = imported(nte(cli_env, "import", "police", KENT))
+    result = imported(run_nte(cli_env, "import", "police", KENT))
     assert result == {
         "rows": 15799,
         "new": 15799,
@@ -137,7 +117,7 @@ def test_a_later_file_updates_what_an_earlier_one_brought(
 ) -> None:
     # The town-centre file is a filter of the monthly Kent files: its November rows are the
     # Kent file's, made keys included, so they are found again rather than added twice.
-    result = imported(nte(cli_env, "import", "police", TOWN, KENT))
+    result = imported(run_nte(cli_env, "import", "police", TOWN, KENT))
     assert result == {
         "rows": 9040 + 15799,
         "new": 23950,
@@ -153,11 +133,11 @@ def test_a_changed_outcome_is_one_update(cli_env: dict[str, str], dsn: str, tmp_
     lines = data_lines(TOWN)[:50]
     small = tmp_path / "small.csv"
     small.write_text("\n".join([HEADER_LINE, *lines]) + "\n")
-    assert imported(nte(cli_env, "import", "police", small))["new"] == 50
+    assert imported(run_nte(cli_env, "import", "police", small))["new"] == 50
     fields = lines[0].split(",")
     fields[10] = "Offender given a caution"
     small.write_text("\n".join([HEADER_LINE, ",".join(fields), *lines[1:]]) + "\n")
-    result = imported(nte(cli_env, "import", "police", small))
+    result = imported(run_nte(cli_env, "import", "police", small))
     assert (result["new"], result["updated"], result["unchanged"]) == (0, 1, 49)
     row = query(dsn, "SELECT last_outcome FROM police_crimes WHERE crime_key = $1", fields[0])
     assert row == [{"last_outcome": "Offender given a caution"}]
@@ -211,7 +191,7 @@ def test_broken_rows_are_skipped_and_named_by_line(
     bad_lines = [n for n, (_, ok) in enumerate(lines, start=2) if not ok]
     assert len(bad_lines) == 10
 
-    result = nte(cli_env, "import", "police", path)
+    result = run_nte(cli_env, "import", "police", path)
     numbers = imported(result)
     good_rows = sum(1 for text, ok in lines if ok and text)
     assert numbers == {
@@ -234,7 +214,7 @@ def test_many_bad_rows_are_summarised(cli_env: dict[str, str], dsn: str, tmp_pat
     good = data_lines(TOWN)
     path = tmp_path / "many.csv"
     path.write_text("\n".join([HEADER_LINE, good[0], *(["a,b,c"] * 25), good[1]]) + "\n")
-    result = nte(cli_env, "import", "police", path)
+    result = run_nte(cli_env, "import", "police", path)
     assert imported(result)["skipped"] == 25
     assert "lines 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 (the first 10 of 25)" in result.stdout
     assert count(dsn) == 2
@@ -292,7 +272,7 @@ def test_a_file_that_is_not_a_police_csv_exits_2_and_imports_nothing(
     after: list[Path],
 ) -> None:
     wrong = make(tmp_path)
-    result = nte(cli_env, "import", "police", *before, wrong, *after)
+    result = run_nte(cli_env, "import", "police", *before, wrong, *after)
     assert result.returncode == 2, result
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -12,8 +12,8 @@ import asyncio
 import os
 import resource
 import time
-from functools import partial
 from datetime import UTC, datetime
+from functools import partial
 
 import msgspec
 
