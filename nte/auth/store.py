@@ -63,9 +63,14 @@ async def identity_for_session(
     row = await conn.fetchrow(
         f"""
         WITH s AS (
-            UPDATE sessions SET last_seen_at = now()
+            SELECT token_hash, user_id, last_seen_at FROM sessions
             WHERE token_hash = $1 AND expires_at > now() AND last_seen_at > now() - $2::interval
-            RETURNING user_id
+        ),
+        touched AS (
+            -- At most once a minute: a write (and its flush to disk) on every request would
+            -- cost more than the request itself; the idle timeout does not need finer.
+            UPDATE sessions SET last_seen_at = now() FROM s
+            WHERE sessions.token_hash = s.token_hash AND s.last_seen_at < now() - interval '1 minute'
         )
         SELECT {_IDENTITY} FROM s JOIN users u ON u.id = s.user_id WHERE NOT u.disabled
         """,
@@ -92,9 +97,14 @@ async def identity_for_token(conn: asyncpg.Connection, raw: str) -> Identity | N
     row = await conn.fetchrow(
         f"""
         WITH t AS (
-            UPDATE api_tokens SET last_used_at = now()
+            SELECT id, user_id, last_used_at FROM api_tokens
             WHERE token_hash = $1 AND revoked_at IS NULL
-            RETURNING user_id
+        ),
+        touched AS (
+            -- "Last used" to the minute, for the same reason as sessions' last_seen_at.
+            UPDATE api_tokens SET last_used_at = now() FROM t
+            WHERE api_tokens.id = t.id
+              AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute')
         )
         SELECT {_IDENTITY} FROM t JOIN users u ON u.id = t.user_id WHERE NOT u.disabled
         """,
