@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -34,11 +36,13 @@ class HttpBenchmark(msgspec.Struct):
     venue_rps: float
     venue_p50_ms: float
     venue_p99_ms: float
+    tool: str = "httpx"
 
     def report(self) -> list[str]:
+        load = f"{self.requests:,} requests per path" if self.tool == "httpx" else "5 s per path"
         return [
-            f"load: {self.requests:,} requests per path, {self.concurrency} at a time, "
-            "httpx from one process, server: one uvicorn process",
+            f"load: {load}, {self.concurrency} at a time, {self.tool} in another process "
+            "(httpx in this one when wrk is missing), server: one uvicorn process",
             f"GET /healthz:             {self.healthz_rps:8,.0f} requests/s",
             f"GET /api/v1/venues/{{id}}: {self.venue_rps:8,.0f} requests/s "
             f"(p50 {self.venue_p50_ms:.1f} ms, p99 {self.venue_p99_ms:.1f} ms) "
@@ -70,6 +74,31 @@ async def _drive(
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return len(paths) / (time.perf_counter() - started), sorted(latencies)
+
+
+async def server_stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    await asyncio.to_thread(server.wait, 10)
+
+
+async def _wrk(url: str, concurrency: int, headers: dict[str, str]) -> tuple[float, float, float]:
+    """Requests per second, median and 99th-percentile latency (ms) from wrk."""
+    args = ["wrk", "-t2", f"-c{concurrency}", "-d5s", "--latency", url]
+    for name, value in headers.items():
+        args += ["-H", f"{name}: {value}"]
+    proc = await asyncio.create_subprocess_exec(*args, stdout=asyncio.subprocess.PIPE)
+    out = (await proc.communicate())[0].decode()
+    if "Non-2xx" in out:
+        raise RuntimeError(f"{url} answered errors under load:\n{out}")
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        assert m, out
+        return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    return float(rps[1]), ms("50%"), ms("99%")
 
 
 async def _measure(server_url: str, requests: int, concurrency: int) -> HttpBenchmark:
@@ -108,12 +137,26 @@ async def _measure(server_url: str, requests: int, concurrency: int) -> HttpBenc
                 auth = {"Authorization": f"Bearer {token}"}
                 warm = [f"/api/v1/venues/{ids[i % len(ids)]}" for i in range(200)]
                 await _drive(client, warm, concurrency, auth)
+                if shutil.which("wrk"):
+                    # A load generator in C: Python's own client would be the bottleneck.
+                    health = await _wrk(f"{base}/healthz", concurrency, {})
+                    venue = await _wrk(f"{base}/api/v1/venues/{ids[0]}", concurrency, auth)
+                    await server_stop(server)
+                    return HttpBenchmark(
+                        requests=requests,
+                        concurrency=concurrency,
+                        healthz_rps=health[0],
+                        venue_rps=venue[0],
+                        venue_p50_ms=venue[1],
+                        venue_p99_ms=venue[2],
+                        tool="wrk",
+                    )
                 health_rps, _ = await _drive(client, ["/healthz"] * requests, concurrency, {})
                 venue_paths = [f"/api/v1/venues/{ids[i % len(ids)]}" for i in range(requests)]
                 venue_rps, lat = await _drive(client, venue_paths, concurrency, auth)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            if server.poll() is None:
+                await server_stop(server)
     return HttpBenchmark(
         requests=requests,
         concurrency=concurrency,
