@@ -622,3 +622,23 @@ async def test_rules_run_side_by_side_find_the_same_flags(
     assert side_by_side.opened == len(await db.fetch("SELECT id FROM flags"))
     one_by_one = await sweep(db, settings)
     assert (one_by_one.opened, one_by_one.updated, one_by_one.resolved) == (0, 0, 0)
+
+
+async def test_the_checks_do_not_wake_themselves(running_app: Any, dsn: str) -> None:
+    """A sweep updates venues' badges; that must not notify the checks again (a loop)."""
+    heard: list[str] = []
+    listener = await asyncpg.connect(dsn)
+    await listener.add_listener("nte_checks", lambda *args: heard.append(args[-1]))
+    try:
+        async with running_app.state.pool.acquire() as conn:
+            v = await venue(conn)
+            await asyncio.sleep(0.2)
+            assert len(heard) == 1, "a new venue (an import) wakes the checks"
+            await purchase(conn, v, date(2026, 10, 1))
+            await asyncio.sleep(0.2)
+            heard.clear()
+            await run_checks(conn, Settings(), now=NOW)
+            await asyncio.sleep(0.3)
+        assert heard == []
+    finally:
+        await listener.close()

@@ -9,6 +9,10 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- New venues (an FHRS import) come under the rules too. Inserts only: the checks themselves
+-- update venues (their badges), and must not wake themselves.
+CREATE TRIGGER venues_notify_checks AFTER INSERT ON venues
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_checks();
 CREATE TRIGGER incidents_notify_checks AFTER INSERT OR UPDATE OR DELETE ON incidents
     FOR EACH STATEMENT EXECUTE FUNCTION notify_checks();
 CREATE TRIGGER test_purchases_notify_checks AFTER INSERT OR UPDATE OR DELETE ON test_purchases
