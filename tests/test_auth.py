@@ -466,3 +466,34 @@ async def test_officers_see_a_venues_history_and_managers_do_not(
     async with await people.signed_in("venue_manager", [venue["id"]]) as manager:
         own = await manager.get(f"/venues/{venue['id']}")
         assert own.status_code == 200 and 'id="history"' not in own.text
+
+
+async def test_an_admin_changes_a_scope_and_disables_an_account_from_the_page(
+    people: People, db: asyncpg.Connection
+) -> None:
+    a = await db.fetchval("INSERT INTO venues (name) VALUES ('First Venue') RETURNING id")
+    b = await db.fetchval("INSERT INTO venues (name) VALUES ('Second Venue') RETURNING id")
+    manager = await people.user("venue_manager", [a])
+    async with await people.signed_in("admin") as admin, await people.client_for(manager) as them:
+        assert (await them.get(f"/api/v1/venues/{b}")).status_code == 404
+        moved = await admin.post(
+            f"/admin/users/{manager}", data={"role": "venue_manager", "venues": [str(b)]}
+        )
+        assert moved.status_code in (302, 303)
+        assert (await them.get(f"/api/v1/venues/{b}")).status_code == 200
+        assert (await them.get(f"/api/v1/venues/{a}")).status_code == 404
+        no_venue = await admin.post(f"/admin/users/{manager}", data={"role": "venue_manager"})
+        assert no_venue.status_code == 422 and "needs at least one venue" in no_venue.text
+        await admin.post(
+            f"/admin/users/{manager}",
+            data={"role": "venue_manager", "venues": [str(b)], "disabled": "on"},
+        )
+        assert (await them.get(f"/api/v1/venues/{b}")).status_code == 401
+    changes = await db.fetch(
+        "SELECT table_name, action, actor FROM audit_log WHERE table_name IN ('users', "
+        "'user_venues') AND action <> 'create' OR (table_name = 'user_venues' AND action = "
+        "'create' AND (after->>'venue_id')::bigint = $1) ORDER BY id",
+        b,
+    )
+    assert {c["table_name"] for c in changes} == {"users", "user_venues"}
+    assert all("(admin)" in c["actor"] for c in changes)
