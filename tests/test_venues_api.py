@@ -576,3 +576,13 @@ async def test_openapi_lists_the_venue_paths(client: Client) -> None:
     assert not [p for p in paths if p.startswith("/venues")]
     listing = {p["name"] for p in paths["/api/v1/venues"]["get"]["parameters"]}
     assert {"q", "status", "venue_type", "limit", "offset"} <= listing
+
+
+async def test_a_postcode_typed_without_its_space_still_finds_the_venue(
+    client: httpx.AsyncClient,
+) -> None:
+    await client.post("/api/v1/venues", json={"name": "Spaceless", "postcode": "ME14 1AA"})
+    await client.post("/api/v1/venues", json={"name": "Elsewhere", "postcode": "ME15 6SJ"})
+    for typed in ("me141aa", "ME14 1AA", "me14"):
+        found = (await client.get("/api/v1/venues", params={"q": typed})).json()
+        assert [v["name"] for v in found["items"]] == ["Spaceless"], typed

@@ -58,7 +58,9 @@ def _like(q: str) -> str:
 # The filters of the venue list, shared by the page and its total.
 _VENUE_FILTER = """
     ($1::text IS NULL OR v.name ILIKE $1 OR v.address ILIKE $1 OR v.postcode ILIKE $1
-     OR v.premises_licence_no ILIKE $1)
+     OR v.premises_licence_no ILIKE $1
+     -- "me141aa" finds ME14 1AA: people type postcodes without the space
+     OR replace(v.postcode, ' ', '') ILIKE replace($1, ' ', ''))
     AND ($2::text IS NULL OR v.status = $2)
     AND ($3::text IS NULL OR v.venue_type = $3)
     AND ($4::bigint[] IS NULL OR v.id = ANY ($4))
