@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -378,14 +378,24 @@ def run_nte(
     )
 
 
-def query(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Rows from the test's database, from a test that is not async itself."""
+def in_database(dsn: str, work: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+    """Run ``work`` on a connection to the test's database, from a test that is not async
+    itself (a browser test, a command-line test)."""
 
-    async def fetch() -> list[dict[str, Any]]:
+    async def run() -> T:
         conn = await connect(dsn)
         try:
-            return [dict(r) for r in await conn.fetch(sql, *args)]
+            return await work(conn)
         finally:
             await conn.close()
 
-    return run_async(fetch())
+    return run_async(run())
+
+
+def query(dsn: str, sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Rows from the test's database, from a test that is not async itself."""
+
+    async def fetch(conn: asyncpg.Connection) -> list[dict[str, Any]]:
+        return [dict(r) for r in await conn.fetch(sql, *args)]
+
+    return in_database(dsn, fetch)

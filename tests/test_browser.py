@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from nte.db import connect
-from tests.conftest import run_async, sign_in_on_the_way
+from tests.conftest import in_database, sign_in_on_the_way
 from venues.demo import load_demo
 
 pytestmark = pytest.mark.browser
@@ -27,19 +27,15 @@ OFFICER = ("officer@browser.test", "a long enough browser password 7")
 def demo(dsn: str) -> dict[str, Any]:
     """The demo borough in this test's database, and an officer who may sign in."""
 
-    async def load() -> dict[str, Any]:
-        conn = await connect(dsn)
-        try:
-            await load_demo(conn, progress=False)
-            await create_user(conn, email=OFFICER[0], role="officer", password=OFFICER[1])
-            row = await conn.fetchrow(
-                "SELECT id, premises_licence_no FROM venues WHERE name = 'Society Rooms'"
-            )
-            return dict(row)
-        finally:
-            await conn.close()
+    async def load(conn: asyncpg.Connection) -> dict[str, Any]:
+        await load_demo(conn, progress=False)
+        await create_user(conn, email=OFFICER[0], role="officer", password=OFFICER[1])
+        row = await conn.fetchrow(
+            "SELECT id, premises_licence_no FROM venues WHERE name = 'Society Rooms'"
+        )
+        return dict(row)
 
-    return run_async(load())
+    return in_database(dsn, load)
 
 
 def open_page(browser: Any, base: str, path: str, **context: Any) -> Any:

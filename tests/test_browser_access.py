@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from nte.db import connect
-from tests.conftest import run_async, sign_in_on_the_way
+from tests.conftest import in_database, sign_in_on_the_way
 from venues.demo import load_demo
 
 pytestmark = pytest.mark.browser
@@ -20,39 +20,35 @@ MANAGER = ("manager@browser.test", "two venues and a long password")
 def managed(dsn: str) -> dict[str, Any]:
     """The demo borough and a manager of two of its venues; names of theirs and of others."""
 
-    async def arrange() -> dict[str, Any]:
-        conn = await connect(dsn)
-        try:
-            await load_demo(conn, progress=False)
-            rows = await conn.fetch("SELECT id, name FROM venues ORDER BY id")
-            own = [rows[3], rows[40]]
-            await create_user(
-                conn,
-                email=MANAGER[0],
-                role="venue_manager",
-                password=MANAGER[1],
-                venue_ids=[r["id"] for r in own],
+    async def arrange(conn: asyncpg.Connection) -> dict[str, Any]:
+        await load_demo(conn, progress=False)
+        rows = await conn.fetch("SELECT id, name FROM venues ORDER BY id")
+        own = [rows[3], rows[40]]
+        await create_user(
+            conn,
+            email=MANAGER[0],
+            role="venue_manager",
+            password=MANAGER[1],
+            venue_ids=[r["id"] for r in own],
+        )
+        # Another venue whose name shares nothing with theirs, so a search is unambiguous.
+        other = next(
+            r
+            for r in rows
+            if r not in own
+            and not any(
+                r["name"].lower() in o["name"].lower() or o["name"].lower() in r["name"].lower()
+                for o in own
             )
-            # Another venue whose name shares nothing with theirs, so a search is unambiguous.
-            other = next(
-                r
-                for r in rows
-                if r not in own
-                and not any(
-                    r["name"].lower() in o["name"].lower() or o["name"].lower() in r["name"].lower()
-                    for o in own
-                )
-            )
-            return {
-                "own": [r["name"] for r in own],
-                "own_ids": [r["id"] for r in own],
-                "other_id": other["id"],
-                "other_name": other["name"],
-            }
-        finally:
-            await conn.close()
+        )
+        return {
+            "own": [r["name"] for r in own],
+            "own_ids": [r["id"] for r in own],
+            "other_id": other["id"],
+            "other_name": other["name"],
+        }
 
-    return run_async(arrange())
+    return in_database(dsn, arrange)
 
 
 def test_a_venue_manager_signs_in_on_a_tablet_and_sees_only_their_venues(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from nte.db import connect
-from tests.conftest import run_async, sign_in_on_the_way
+from tests.conftest import in_database, sign_in_on_the_way
 
 pytestmark = pytest.mark.browser
 
@@ -26,27 +26,22 @@ PHONE = {
 def venue_id(dsn: str) -> int:
     """The Swan, managed by MANAGER, with an older incident already in its log."""
 
-    async def arrange() -> int:
-        conn = await connect(dsn)
-        try:
-            venue: int = await conn.fetchval(
-                "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') "
-                "RETURNING id"
-            )
-            await create_user(
-                conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1], venue_ids=[venue]
-            )
-            await conn.execute(
-                "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
-                "description) VALUES ($1, now() - interval '3 days', 'theft', 'low', 'venue', "
-                "'Phone taken from a table')",
-                venue,
-            )
-            return venue
-        finally:
-            await conn.close()
+    async def arrange(conn: asyncpg.Connection) -> int:
+        venue: int = await conn.fetchval(
+            "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') RETURNING id"
+        )
+        await create_user(
+            conn, email=MANAGER[0], role="venue_manager", password=MANAGER[1], venue_ids=[venue]
+        )
+        await conn.execute(
+            "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, "
+            "description) VALUES ($1, now() - interval '3 days', 'theft', 'low', 'venue', "
+            "'Phone taken from a table')",
+            venue,
+        )
+        return venue
 
-    return run_async(arrange())
+    return in_database(dsn, arrange)
 
 
 def test_a_venue_manager_reports_an_incident_from_a_phone(

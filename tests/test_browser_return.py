@@ -7,11 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from nte.db import connect
-from tests.conftest import run_async, sign_in_on_the_way
+from tests.conftest import in_database, sign_in_on_the_way
 from venues.returns.service import due_on, last_ended_month, today
 
 pytestmark = pytest.mark.browser
@@ -26,25 +26,20 @@ SCREENSHOTS = Path(tempfile.gettempdir()) / "nte-screenshots"
 def venue(dsn: str) -> dict[str, Any]:
     """One venue, and its manager who may sign in."""
 
-    async def arrange() -> dict[str, Any]:
-        conn = await connect(dsn)
-        try:
-            venue_id = await conn.fetchval(
-                "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') "
-                "RETURNING id"
-            )
-            await create_user(
-                conn,
-                email=MANAGER[0],
-                role="venue_manager",
-                password=MANAGER[1],
-                venue_ids=[venue_id],
-            )
-            return {"id": venue_id}
-        finally:
-            await conn.close()
+    async def arrange(conn: asyncpg.Connection) -> dict[str, Any]:
+        venue_id = await conn.fetchval(
+            "INSERT INTO venues (name, address) VALUES ('The Swan', '12 High Street') RETURNING id"
+        )
+        await create_user(
+            conn,
+            email=MANAGER[0],
+            role="venue_manager",
+            password=MANAGER[1],
+            venue_ids=[venue_id],
+        )
+        return {"id": venue_id}
 
-    return run_async(arrange())
+    return in_database(dsn, arrange)
 
 
 def test_a_venue_manager_submits_last_months_return_on_a_phone(

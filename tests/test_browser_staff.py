@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from nte.db import connect
-from tests.conftest import run_async, sign_in_on_the_way
+from tests.conftest import in_database, sign_in_on_the_way
 from venues.staff.service import today
 
 pytestmark = pytest.mark.browser
@@ -25,39 +25,35 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" +
 def venue(dsn: str) -> dict[str, Any]:
     """A venue with one trained bar worker, and its manager."""
 
-    async def arrange() -> dict[str, Any]:
-        conn = await connect(dsn)
-        try:
-            venue_id = await conn.fetchval(
-                "INSERT INTO venues (name, dps_name) VALUES ('The Swan', 'Ann Barker') RETURNING id"
-            )
-            staff_id = await conn.fetchval(
-                "INSERT INTO staff (venue_id, name, role, front_of_house) "
-                "VALUES ($1, 'Ann Barker', 'dps', true) RETURNING id",
+    async def arrange(conn: asyncpg.Connection) -> dict[str, Any]:
+        venue_id = await conn.fetchval(
+            "INSERT INTO venues (name, dps_name) VALUES ('The Swan', 'Ann Barker') RETURNING id"
+        )
+        staff_id = await conn.fetchval(
+            "INSERT INTO staff (venue_id, name, role, front_of_house) "
+            "VALUES ($1, 'Ann Barker', 'dps', true) RETURNING id",
+            venue_id,
+        )
+        for course in ("wave", "ask_for_angela"):
+            await conn.execute(
+                "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
+                "VALUES ($1, $2, $3, $4, $5)",
                 venue_id,
+                staff_id,
+                course,
+                today() - timedelta(days=30),
+                today() + timedelta(days=300),
             )
-            for course in ("wave", "ask_for_angela"):
-                await conn.execute(
-                    "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
-                    "VALUES ($1, $2, $3, $4, $5)",
-                    venue_id,
-                    staff_id,
-                    course,
-                    today() - timedelta(days=30),
-                    today() + timedelta(days=300),
-                )
-            await create_user(
-                conn,
-                email=MANAGER[0],
-                role="venue_manager",
-                password=MANAGER[1],
-                venue_ids=[venue_id],
-            )
-            return {"id": venue_id}
-        finally:
-            await conn.close()
+        await create_user(
+            conn,
+            email=MANAGER[0],
+            role="venue_manager",
+            password=MANAGER[1],
+            venue_ids=[venue_id],
+        )
+        return {"id": venue_id}
 
-    return run_async(arrange())
+    return in_database(dsn, arrange)
 
 
 def test_a_manager_keeps_training_current_on_a_phone(
