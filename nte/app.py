@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -29,6 +28,7 @@ from nte.auth.api import AuthController
 from nte.auth.guards import STAFF, signed_in
 from nte.auth.middleware import auth_middleware
 from nte.auth.pages import LoginPages
+from nte.clock import LONDON
 from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
 from nte.health import healthz, readyz
@@ -53,7 +53,6 @@ from venues.timeline.api import TimelineController, TimelinePages
 
 __all__ = ["ATTRIBUTION", "create_app"]
 
-LONDON = ZoneInfo("Europe/London")
 log = logging.getLogger("nte.app")
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."

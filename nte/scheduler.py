@@ -19,17 +19,17 @@ import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from nte.clock import LONDON
+
 __all__ = ["CHANNEL", "LONDON", "Scheduler", "claim_fire", "last_fire_before"]
 
 log = logging.getLogger("nte.scheduler")
 
-LONDON = ZoneInfo("Europe/London")
 CHANNEL = "nte_checks"
 NIGHTLY_JOB = "checks:nightly"
 AFTER_CHANGE_JOB = "checks:after-change"

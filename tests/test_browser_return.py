@@ -12,7 +12,8 @@ import pytest
 
 from nte.accounts import create_user
 from tests.conftest import in_database, sign_in_on_the_way
-from venues.returns.service import due_on, last_ended_month, today
+from nte.clock import today
+from venues.returns.service import due_on, last_ended_month
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pytest
 
 from nte.accounts import create_user
 from tests.conftest import in_database, sign_in_on_the_way
-from venues.staff.service import today
+from nte.clock import today
 
 pytestmark = pytest.mark.browser
 

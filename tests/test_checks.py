@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from inspections.flags.sweep import run_checks
-from nte.scheduler import LONDON, Scheduler, last_fire_before
+from nte.clock import LONDON
+from nte.scheduler import Scheduler, last_fire_before
 from nte.settings import Settings
 from tests.conftest import People
 

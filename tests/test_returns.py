@@ -16,7 +16,8 @@ from httpx import Response
 from tests.conftest import People
 from venues.demo import load_demo
 from venues.returns.queries import missing_returns
-from venues.returns.service import due_on, last_ended_month, recent_months, today
+from nte.clock import today
+from venues.returns.service import due_on, last_ended_month, recent_months
 
 Client = httpx.AsyncClient
 

@@ -17,7 +17,7 @@ from nte.db import RequestConnection
 from nte.errors import invalid_params_from
 from nte.forms import NOT_IN_FORMAT, FormInvalid, form_to_struct
 from venues import queries
-from venues.api import CONDITION_OWNER, editable_condition, venue_or_404
+from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
     ACTIVITIES,
     CONDITION_KINDS,
@@ -134,7 +134,7 @@ class VenuePages(Controller):
     guards = [
         signed_in,
         venue_scope(),
-        venue_scope("condition_id", CONDITION_OWNER),
+        venue_scope("condition_id", queries.CONDITION_OWNER),
         roles(*READERS),
     ]
 

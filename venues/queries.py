@@ -18,6 +18,7 @@ from venues.schemas import (
 )
 
 __all__ = [
+    "CONDITION_OWNER",
     "MANDATORY_CONDITIONS",
     "create_condition",
     "create_venue",
@@ -36,6 +37,9 @@ VENUE_COLUMNS = """
     v.martyns_law_tier, v.premises_licence_no, v.licence_holder, v.dps_name,
     v.licensable_activities, v.licensed_hours, v.status, v.fhrs_id, v.fhrs_rating,
     v.generated, v.open_flags, v.flag_severity, v.created_at, v.updated_at"""
+
+# The venue a condition belongs to, for the venue-scope guard.
+CONDITION_OWNER = "SELECT venue_id FROM conditions WHERE id = $1"
 
 CONDITION_COLUMNS = """
     c.id, c.venue_id, c.kind, c.objective, c.params, c.text,

@@ -10,13 +10,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
 from venues.angela import queries, service
-from venues.angela.api import KEEPS_PARTICIPATION, RECORDS_TESTS, london_today, retest_days
+from venues.angela.api import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
 from venues.angela.schemas import OUTCOMES, AngelaTestCreate, ParticipationPut
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 
 __all__ = ["AngelaPages"]
 
@@ -45,7 +46,7 @@ class AngelaPages(Controller):
         """The venue page's Ask-for-Angela panel, loaded by htmx once the page is shown."""
         venue = await venue_or_404(conn, venue_id)
         angela = await service.load(
-            conn, venue_id, retest_days=retest_days(request), today=london_today()
+            conn, venue_id, retest_days=retest_days(request), today=today()
         )
         return Template(
             template_name="venues/angela/_readiness.html",
@@ -65,7 +66,7 @@ class AngelaPages(Controller):
         }
         try:
             data = form_to_struct(values, ParticipationPut)
-            service.check_participation(data, london_today())
+            service.check_participation(data, today())
         except (FormInvalid, InvalidInput) as exc:
             return await _page(
                 request,
@@ -89,7 +90,7 @@ class AngelaPages(Controller):
         given = {k: v for k, v in values.items() if v or k not in ("tested_on", "outcome")}
         try:
             data = form_to_struct(given, AngelaTestCreate)
-            service.check_test(data, london_today())
+            service.check_test(data, today())
         except (FormInvalid, InvalidInput) as exc:
             return await _page(request, conn, venue_id, test=values, test_errors=_plain(exc.errors))
         await queries.create_test(
@@ -109,8 +110,8 @@ async def _page(
     test_errors: dict[str, str] | None = None,
 ) -> Template:
     venue = await venue_or_404(conn, venue_id)
-    today = london_today()
-    angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=today)
+    on = today()
+    angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=on)
     role = current_identity(request).role
     if participation is None:
         participation = {
@@ -127,7 +128,7 @@ async def _page(
             "tests": await queries.list_tests(conn, venue_id),
             "participation": participation,
             "participation_errors": participation_errors or {},
-            "test": test or {"tested_on": today.isoformat(), "tester_organisation": "Kent Police"},
+            "test": test or {"tested_on": on.isoformat(), "tester_organisation": "Kent Police"},
             "test_errors": test_errors or {},
             "outcomes": OUTCOMES,
             "keeps_participation": role in KEEPS_PARTICIPATION,

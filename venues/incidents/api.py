@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import Connection, RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import Category, Incident, IncidentCreate, IncidentPage, Severity
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.params import FromPath, QueryParameter
@@ -14,10 +13,11 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.auth.identity import Identity
+from nte.clock import LONDON
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import (
     CATEGORIES,
@@ -30,7 +30,6 @@ from venues.schemas import Venue
 
 __all__ = ["IncidentPages"]
 
-LONDON = ZoneInfo("Europe/London")
 PAGE_SIZE = 25
 _CHOICES = ("category", "severity", "occurred_at")
 

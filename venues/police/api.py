@@ -10,7 +10,7 @@ from litestar.params import FromPath, QueryParameter
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.db import RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.police import queries
 from venues.police.schemas import AreaCrimes
 

@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.db import RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.police import queries
 from venues.police.api import MAX_RADIUS, MIN_RADIUS
 

@@ -12,8 +12,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.auth.identity import Role
+from nte.clock import today
 from nte.db import Connection, RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.returns import queries, service
 from venues.returns.schemas import OverdueReturn, Return, ReturnCreate, ReturnPatch
 
@@ -80,7 +81,7 @@ class VenueReturnController(Controller):
             venue_id,
             data,
             submitted_by=current_identity(request).user_id,
-            on=service.today(),
+            on=today(),
             due_days=due_days(state),
         )
 
@@ -104,7 +105,7 @@ class ReturnController(Controller):
     ) -> list[OverdueReturn]:
         period = date(int(month[:4]), int(month[5:]), 1) if month else None
         return await queries.overdue_returns(
-            conn, service.today(), due_days=due_days(state), month=period
+            conn, today(), due_days=due_days(state), month=period
         )
 
     @get("/{return_id:int}", summary="One monthly return")

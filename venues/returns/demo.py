@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from nte.clock import LONDON, today
 from nte.db import Connection
 from venues.returns.queries import DEFAULT_DUE_DAYS
-from venues.returns.service import LONDON, due_on, recent_months, today
+from venues.returns.service import due_on, recent_months
 
 __all__ = ["generate"]
 

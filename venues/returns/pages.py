@@ -12,10 +12,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
+from nte.clock import LONDON, today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.returns import queries, service
 from venues.returns.api import BOROUGH_READERS, RETURN_OWNER, SUBMITTERS, due_days, return_or_404
 from venues.returns.schemas import ReturnCreate, ReturnPatch
@@ -57,7 +58,7 @@ async def _venue_page(
     submitted: int | None = None,
     status_code: int = HTTP_200_OK,
 ) -> Template:
-    on = service.today()
+    on = today()
     returns = await queries.list_returns(conn, venue.id, due_days=days)
     choices = _month_choices({r.period for r in returns}, on, days)
     last = service.last_ended_month(on)
@@ -76,7 +77,7 @@ async def _venue_page(
         "default_due": service.due_on(default, days) if default else None,
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
         "late": {
-            r.id for r in returns if r.submitted_at.astimezone(service.LONDON).date() > r.due_on
+            r.id for r in returns if r.submitted_at.astimezone(LONDON).date() > r.due_on
         },
         "can_submit": role in SUBMITTERS,
         "can_review": role in STAFF,
@@ -140,7 +141,7 @@ class ReturnPages(Controller):
                 venue_id,
                 payload,
                 submitted_by=current_identity(request).user_id,
-                on=service.today(),
+                on=today(),
                 due_days=days,
             )
         except (FormInvalid, InvalidInput) as exc:
@@ -198,7 +199,7 @@ class ReturnPages(Controller):
         self, request: Request[Any, Any, Any], state: State, conn: RequestConnection
     ) -> Template:
         days = due_days(state)
-        on = service.today()
+        on = today()
         return Template(
             template_name="venues/returns/borough.html",
             context={

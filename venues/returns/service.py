@@ -8,8 +8,7 @@ January: due on 14 February; on 14 February nothing is overdue, on 15 February i
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from litestar.status_codes import HTTP_409_CONFLICT
 
@@ -26,21 +25,14 @@ __all__ = [
     "period_errors",
     "recent_months",
     "submit_return",
-    "today",
 ]
 
-LONDON = ZoneInfo("Europe/London")
 
 
 class DuplicateReturn(InvalidInput):
     """A second return for the same venue and month: returns are not edited once in."""
 
     status_code = HTTP_409_CONFLICT
-
-
-def today() -> date:
-    """The borough's date: a month ends at midnight in Maidstone, not in UTC."""
-    return datetime.now(LONDON).date()
 
 
 def _next_month(period: date) -> date:

@@ -14,9 +14,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.auth.identity import Role
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput, handle_exception
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.staff import queries, service
 from venues.staff.queries import STAFF_OWNER, TRAINING_OWNER
 from venues.staff.schemas import (
@@ -67,7 +68,7 @@ TOO_LARGE_HANDLERS: dict[type[Exception] | int, Any] = {
 
 
 async def staff_or_404(conn: Connection, staff_id: int) -> Staff:
-    staff = await queries.get_staff(conn, staff_id, service.today())
+    staff = await queries.get_staff(conn, staff_id, today())
     if staff is None:
         raise NotFoundException(f"No staff member with id {staff_id}")
     return staff
@@ -123,7 +124,7 @@ class StaffController(Controller):
         active: FromQuery[bool | None] = None,
     ) -> list[Staff]:
         await venue_or_404(conn, venue_id)
-        people = await queries.list_staff(conn, venue_id, service.today())
+        people = await queries.list_staff(conn, venue_id, today())
         return [p for p in people if active is None or p.active == active]
 
     @post("/venues/{venue_id:int}/staff", summary="Add a person", guards=[roles(*WRITERS)])

@@ -12,10 +12,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput, invalid_params_from
 from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.schemas import Venue
 from venues.staff import queries, service
 from venues.staff.api import (
@@ -57,7 +58,7 @@ def _context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
         "courses": COURSES,
         "course_names": COURSE_NAMES,
         "can_edit": current_identity(request).role in WRITERS,
-        "today": service.today(),
+        "today": today(),
         **extra,
     }
 
@@ -130,7 +131,7 @@ async def _person_page_context(
 ) -> dict[str, Any]:
     venue = await venue_or_404(conn, staff.venue_id)
     training = await queries.list_training(conn, staff.id)
-    on = service.today()
+    on = today()
     return _context(
         request,
         venue=venue,
@@ -161,7 +162,7 @@ class StaffPages(Controller):
         venue_id: FromPath[int],
     ) -> Template:
         venue = await venue_or_404(conn, venue_id)
-        on = service.today()
+        on = today()
         status = await service.training_status(conn, venue_id, on)
         people = await queries.list_staff(conn, venue_id, on)
         settings = state.settings

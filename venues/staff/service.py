@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar.datastructures import UploadFile
 
+from nte.clock import today
 from nte.db import Connection
 from nte.errors import InvalidInput
 from venues.schemas import given_fields
@@ -54,11 +54,9 @@ __all__ = [
     "read_certificate",
     "record_training",
     "status_of",
-    "today",
     "training_status",
 ]
 
-LONDON = ZoneInfo("Europe/London")
 
 EXPIRING_DAYS = 30
 """A valid record expiring within this many days shows as expiring."""
@@ -76,10 +74,6 @@ _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 _SIA = re.compile(r"[0-9]{16}")
 SIA_REASON = "must be the 16 digits of the SIA licence (spaces are allowed)"
 DOOR_ONLY_WITH_LICENCE = "is required for a door supervisor"
-
-
-def today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def add_months(day: date, months: int) -> date:

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.auth.identity import Role
+from nte.clock import today
 from nte.db import RequestConnection
 from nte.errors import InvalidInput
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.test_purchases import queries
 from venues.test_purchases.schemas import TestPurchase, TestPurchaseCreate
 
-__all__ = ["RECORDS_PURCHASES", "TestPurchaseController", "check_test_purchase", "london_today"]
+__all__ = ["RECORDS_PURCHASES", "TestPurchaseController", "check_test_purchase"]
 
-LONDON = ZoneInfo("Europe/London")
 
 RECORDS_PURCHASES: tuple[Role, ...] = ("admin", "officer", "partner")
 """Trading standards and the police run them; the venue only reads its own."""
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def check_test_purchase(data: TestPurchaseCreate, today: date) -> None:
@@ -58,7 +53,7 @@ class TestPurchaseController(Controller):
         data: JSONBody[TestPurchaseCreate],
     ) -> TestPurchase:
         await venue_or_404(conn, venue_id)
-        check_test_purchase(data, london_today())
+        check_test_purchase(data, today())
         return await queries.create_test_purchase(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )

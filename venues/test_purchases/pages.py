@@ -10,12 +10,13 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.test_purchases import queries
-from venues.test_purchases.api import RECORDS_PURCHASES, check_test_purchase, london_today
+from venues.test_purchases.api import RECORDS_PURCHASES, check_test_purchase
 from venues.test_purchases.schemas import OUTCOMES, TestPurchaseCreate
 
 __all__ = ["TestPurchasePages"]
@@ -31,7 +32,7 @@ class TestPurchasePages(Controller):
     async def test_purchases_page(
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Template:
-        values = {"attempted_on": london_today().isoformat(), "agency": "Kent Trading Standards"}
+        values = {"attempted_on": today().isoformat(), "agency": "Kent Trading Standards"}
         return await _page(request, conn, venue_id, values, {})
 
     @post("/venues/{venue_id:int}/test-purchases", guards=[roles(*RECORDS_PURCHASES)])
@@ -45,7 +46,7 @@ class TestPurchasePages(Controller):
         given = {k: v for k, v in values.items() if v or k not in ("attempted_on", "outcome")}
         try:
             data = form_to_struct(given, TestPurchaseCreate)
-            check_test_purchase(data, london_today())
+            check_test_purchase(data, today())
         except (FormInvalid, InvalidInput) as exc:
             errors = {k: "must be a date" if "RFC" in v else v for k, v in exc.errors.items()}
             return await _page(request, conn, venue_id, values, errors)

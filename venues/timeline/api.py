@@ -12,7 +12,7 @@ from litestar.response import Template
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
 from nte.errors import InvalidInput
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.timeline.queries import KINDS, TimelinePage, timeline
 
 __all__ = ["TimelineController", "TimelinePages"]
