@@ -11,8 +11,8 @@ import asyncpg
 import pytest
 
 from nte.accounts import create_user
-from tests.conftest import in_database, sign_in_on_the_way
 from nte.clock import today
+from tests.conftest import in_database, sign_in_on_the_way
 from venues.returns.service import due_on, last_ended_month
 
 pytestmark = pytest.mark.browser

@@ -13,10 +13,10 @@ import httpx
 import pytest
 from httpx import Response
 
+from nte.clock import today
 from tests.conftest import People
 from venues.demo import load_demo
 from venues.returns.queries import missing_returns
-from nte.clock import today
 from venues.returns.service import due_on, last_ended_month, recent_months
 
 Client = httpx.AsyncClient

@@ -39,9 +39,7 @@ class AngelaController(Controller):
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Angela:
         await venue_or_404(conn, venue_id)
-        return await service.load(
-            conn, venue_id, retest_days=retest_days(request), today=today()
-        )
+        return await service.load(conn, venue_id, retest_days=retest_days(request), today=today())
 
     @put("/", summary="Set the participation", guards=[roles(*KEEPS_PARTICIPATION)])
     async def put_angela(

@@ -45,9 +45,7 @@ class AngelaPages(Controller):
     ) -> Template:
         """The venue page's Ask-for-Angela panel, loaded by htmx once the page is shown."""
         venue = await venue_or_404(conn, venue_id)
-        angela = await service.load(
-            conn, venue_id, retest_days=retest_days(request), today=today()
-        )
+        angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=today())
         return Template(
             template_name="venues/angela/_readiness.html",
             context={"venue": venue, "angela": angela, "summary": True},

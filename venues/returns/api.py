@@ -104,9 +104,7 @@ class ReturnController(Controller):
         month: Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")] = None,
     ) -> list[OverdueReturn]:
         period = date(int(month[:4]), int(month[5:]), 1) if month else None
-        return await queries.overdue_returns(
-            conn, today(), due_days=due_days(state), month=period
-        )
+        return await queries.overdue_returns(conn, today(), due_days=due_days(state), month=period)
 
     @get("/{return_id:int}", summary="One monthly return")
     async def get_return(

@@ -76,9 +76,7 @@ async def _venue_page(
         "last_month": last,
         "default_due": service.due_on(default, days) if default else None,
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
-        "late": {
-            r.id for r in returns if r.submitted_at.astimezone(LONDON).date() > r.due_on
-        },
+        "late": {r.id for r in returns if r.submitted_at.astimezone(LONDON).date() > r.due_on},
         "can_submit": role in SUBMITTERS,
         "can_review": role in STAFF,
         "values": values or {"period": default.isoformat() if default else ""},

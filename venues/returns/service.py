@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 
-
 class DuplicateReturn(InvalidInput):
     """A second return for the same venue and month: returns are not edited once in."""
 
