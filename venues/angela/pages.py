@@ -21,13 +21,6 @@ from venues.deps import venue_or_404
 
 __all__ = ["AngelaPages"]
 
-_DATE_REASON = "must be a date"
-
-
-def _plain(errors: dict[str, str]) -> dict[str, str]:
-    # msgspec's date message quotes RFC 3339; a date box only ever sends a date or nothing.
-    return {k: _DATE_REASON if "date" in v.lower() and "RFC" in v else v for k, v in errors.items()}
-
 
 class AngelaPages(Controller):
     include_in_schema = False
@@ -71,7 +64,7 @@ class AngelaPages(Controller):
                 conn,
                 venue_id,
                 participation=values,
-                participation_errors=_plain(exc.errors),
+                participation_errors=exc.errors,
             )
         await queries.put_participation(conn, venue_id, data)
         return Redirect(f"/venues/{venue_id}/angela")
@@ -90,7 +83,7 @@ class AngelaPages(Controller):
             data = form_to_struct(given, AngelaTestCreate)
             service.check_test(data, today())
         except (FormInvalid, InvalidInput) as exc:
-            return await _page(request, conn, venue_id, test=values, test_errors=_plain(exc.errors))
+            return await _page(request, conn, venue_id, test=values, test_errors=exc.errors)
         await queries.create_test(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.clock import today
 from nte.db import Connection, RequestConnection
-from nte.errors import InvalidInput, invalid_params_from
-from nte.forms import FormInvalid, form_to_struct
+from nte.errors import InvalidInput
+from nte.forms import FormInvalid, form_page, form_to_struct, saved
 from venues.deps import venue_or_404
 from venues.schemas import Venue
 from venues.staff import queries, service
@@ -61,38 +59,6 @@ def _context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
         "today": today(),
         **extra,
     }
-
-
-def _plain(errors: dict[str, str]) -> dict[str, str]:
-    # msgspec speaks of RFC 3339; a date box that is not a date says what a date looks like.
-    return {
-        name: "must be a date such as 2025-01-31" if "RFC3339" in reason else reason
-        for name, reason in errors.items()
-    }
-
-
-def _form_page(template_name: str, context: dict[str, Any]) -> Template:
-    context = {**context, "errors": _plain(context.get("errors") or {})}
-    return Template(
-        template_name=template_name,
-        context=context,
-        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        media_type=MediaType.HTML,
-    )
-
-
-async def _saved(coro: Any) -> Any:
-    """A rule the service or the database refused, as form errors. Run it in a savepoint, so
-    the refusal leaves the request's transaction usable."""
-    try:
-        return await coro
-    except InvalidInput as exc:
-        raise FormInvalid(exc.errors) from None
-    except asyncpg.PostgresError as exc:
-        errors = invalid_params_from(exc)
-        if not errors:
-            raise
-        raise FormInvalid(errors) from None
 
 
 async def _person_form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -231,9 +197,9 @@ class StaffPages(Controller):
         try:
             payload = form_to_struct(data, StaffCreate)
             async with conn.transaction():
-                person = await _saved(service.add_person(conn, venue_id, payload))
+                person = await saved(service.add_person(conn, venue_id, payload))
         except FormInvalid as exc:
-            return _form_page(
+            return form_page(
                 "venues/staff/form.html",
                 _context(
                     request,
@@ -277,10 +243,10 @@ class StaffPages(Controller):
         try:
             patch = form_to_struct(data, StaffPatch)
             async with conn.transaction():
-                await _saved(service.change_person(conn, staff, patch))
+                await saved(service.change_person(conn, staff, patch))
         except FormInvalid as exc:
             venue = await venue_or_404(conn, staff.venue_id)
-            return _form_page(
+            return form_page(
                 "venues/staff/form.html",
                 _context(
                     request,
@@ -327,14 +293,14 @@ class StaffPages(Controller):
             if errors:
                 raise FormInvalid(errors)
             async with conn.transaction():
-                await _saved(
+                await saved(
                     service.record_training(
                         conn, staff, payload, state.settings.training_months, certificate
                     )
                 )
         except FormInvalid as exc:
             context = await _person_page_context(request, conn, staff)
-            return _form_page(
+            return form_page(
                 "venues/staff/person.html",
                 {
                     **context,

@@ -48,8 +48,7 @@ class TestPurchasePages(Controller):
             data = form_to_struct(given, TestPurchaseCreate)
             check_test_purchase(data, today())
         except (FormInvalid, InvalidInput) as exc:
-            errors = {k: "must be a date" if "RFC" in v else v for k, v in exc.errors.items()}
-            return await _page(request, conn, venue_id, values, errors)
+            return await _page(request, conn, venue_id, values, exc.errors)
         await queries.create_test_purchase(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )
