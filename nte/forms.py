@@ -18,6 +18,7 @@ from nte.clock import LONDON
 from nte.errors import InvalidInput, invalid_params_from
 
 __all__ = [
+    "NOT_A_DATE",
     "NOT_IN_FORMAT",
     "FormInvalid",
     "datetime_local_now",
@@ -39,6 +40,9 @@ class FormInvalid(Exception):
         self.errors = errors
 
 
+NOT_A_DATE = "must be a date such as 2025-01-31"
+"""The plain reason for a value that is not a date; a page may say more about its field."""
+
 NOT_IN_FORMAT = "is not in the expected format"
 """The plain reason for a value that fails a pattern; a page may say more about its field."""
 
@@ -55,8 +59,8 @@ _PLAIN_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^Expected `str` matching regex", NOT_IN_FORMAT),
         (r"^Invalid enum value", "is not one of the choices"),
         # A date box that is not a date says what a date looks like.
-        (r"^Invalid RFC3339 encoded date$", "must be a date such as 2025-01-31"),
-        (r"^Expected `date(?: \| null)?`, got", "must be a date such as 2025-01-31"),
+        (r"^Invalid RFC3339 encoded date$", NOT_A_DATE),
+        (r"^Expected `date(?: \| null)?`, got", NOT_A_DATE),
         (r"^Invalid RFC3339 encoded datetime$", "must be a date and time"),
         (r"^Expected `datetime(?: \| null)?`, got", "must be a date and time"),
         (r"got `null`", "is required"),

@@ -9,9 +9,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from inspections.flags.api import FLAG_OWNER
-from inspections.flags.queries import change_flag, list_flags
+from inspections.flags.queries import FLAG_OWNER, list_flags
 from inspections.flags.rules import RULES
+from inspections.flags.service import change_flag
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
 from nte.errors import InvalidInput

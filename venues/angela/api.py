@@ -8,24 +8,14 @@ from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
-from nte.auth.identity import Role
 from nte.clock import today
 from nte.db import RequestConnection
 from venues.angela import queries, service
+from venues.angela.deps import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
 from venues.angela.schemas import Angela, AngelaTest, AngelaTestCreate, ParticipationPut
 from venues.deps import venue_or_404
 
-__all__ = ["KEEPS_PARTICIPATION", "RECORDS_TESTS", "AngelaController"]
-
-
-KEEPS_PARTICIPATION: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-"""The venue keeps its own participation current; officers may correct it."""
-RECORDS_TESTS: tuple[Role, ...] = ("admin", "officer", "partner")
-"""Tests are done to the venue, so never recorded by it."""
-
-
-def retest_days(request: Request[Any, Any, Any]) -> int:
-    return int(request.app.state.settings.angela_retest_days)
+__all__ = ["AngelaController"]
 
 
 class AngelaController(Controller):

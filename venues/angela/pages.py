@@ -15,7 +15,7 @@ from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
 from venues.angela import queries, service
-from venues.angela.api import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
+from venues.angela.deps import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
 from venues.angela.schemas import OUTCOMES, AngelaTestCreate, ParticipationPut
 from venues.deps import venue_or_404
 

@@ -15,9 +15,8 @@ from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import Category, Incident, IncidentCreate, IncidentPage, Severity
 
-__all__ = ["INCIDENT_OWNER", "IncidentController"]
+__all__ = ["IncidentController"]
 
-INCIDENT_OWNER = "SELECT venue_id FROM incidents WHERE id = $1"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0)]
@@ -30,7 +29,7 @@ class IncidentController(Controller):
     guards = [
         signed_in,
         venue_scope(),
-        venue_scope("incident_id", INCIDENT_OWNER),
+        venue_scope("incident_id", queries.INCIDENT_OWNER),
         roles(*READERS),
     ]
 

@@ -11,42 +11,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
-from nte.auth.identity import Role
 from nte.clock import today
-from nte.db import Connection, RequestConnection
+from nte.db import RequestConnection
 from venues.deps import venue_or_404
 from venues.returns import queries, service
+from venues.returns.deps import BOROUGH_READERS, SUBMITTERS, due_days, return_or_404
 from venues.returns.schemas import OverdueReturn, Return, ReturnCreate, ReturnPatch
 
-__all__ = [
-    "BOROUGH_READERS",
-    "RETURN_OWNER",
-    "SUBMITTERS",
-    "ReturnController",
-    "VenueReturnController",
-    "due_days",
-    "return_or_404",
-]
+__all__ = ["ReturnController", "VenueReturnController"]
 
-RETURN_OWNER = "SELECT venue_id FROM monthly_returns WHERE id = $1"
-# Venue managers keep their returns current; officers may enter one sent on paper.
-SUBMITTERS: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-# Who looks across the borough's returns (a venue manager sees only their venues' pages).
-BOROUGH_READERS: tuple[Role, ...] = ("admin", "officer", "partner")
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-
-
-def due_days(state: State) -> int:
-    days: int = state.settings.return_due_days
-    return days
-
-
-async def return_or_404(conn: Connection, return_id: int, days: int) -> Return:
-    found = await queries.get_return(conn, return_id, due_days=days)
-    if found is None:
-        raise NotFoundException(f"No return with id {return_id}")
-    return found
 
 
 class VenueReturnController(Controller):
@@ -89,7 +64,7 @@ class VenueReturnController(Controller):
 class ReturnController(Controller):
     path = "/api/v1/returns"
     tags = ["returns"]
-    guards = [signed_in, venue_scope("return_id", RETURN_OWNER), roles(*READERS)]
+    guards = [signed_in, venue_scope("return_id", queries.RETURN_OWNER), roles(*READERS)]
 
     @get(
         "/missing",

@@ -15,10 +15,11 @@ from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, 
 from nte.clock import LONDON, today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
-from nte.forms import FormInvalid, form_to_struct
+from nte.forms import NOT_A_DATE, FormInvalid, form_to_struct
 from venues.deps import venue_or_404
 from venues.returns import queries, service
-from venues.returns.api import BOROUGH_READERS, RETURN_OWNER, SUBMITTERS, due_days, return_or_404
+from venues.returns.deps import BOROUGH_READERS, SUBMITTERS, due_days, return_or_404
+from venues.returns.queries import RETURN_OWNER
 from venues.returns.schemas import ReturnCreate, ReturnPatch
 from venues.schemas import Venue
 
@@ -144,7 +145,7 @@ class ReturnPages(Controller):
             )
         except (FormInvalid, InvalidInput) as exc:
             errors = dict(exc.errors)
-            if "period" in errors and "RFC3339" in errors["period"]:
+            if errors.get("period") == NOT_A_DATE:  # a month from outside the list
                 errors["period"] = "must be one of the months offered"
             return await _venue_page(
                 request,

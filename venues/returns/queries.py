@@ -20,6 +20,7 @@ from venues.returns.schemas import (
 
 __all__ = [
     "DEFAULT_DUE_DAYS",
+    "RETURN_OWNER",
     "create_return",
     "get_return",
     "list_returns",
@@ -207,3 +208,6 @@ async def overdue_returns(
     """The same missing returns with the venue's name and how many days overdue."""
     rows = await conn.fetch(MISSING_SQL, due_days, as_of, month, venue_ids)
     return [msgspec.convert(dict(r), OverdueReturn) for r in rows]
+
+
+RETURN_OWNER = "SELECT venue_id FROM monthly_returns WHERE id = $1"

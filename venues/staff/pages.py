@@ -17,7 +17,7 @@ from nte.forms import FormInvalid, form_page, form_to_struct, saved
 from venues.deps import venue_or_404
 from venues.schemas import Venue
 from venues.staff import queries, service
-from venues.staff.api import (
+from venues.staff.deps import (
     CERTIFICATE_BODY_LIMIT,
     TOO_LARGE_HANDLERS,
     WRITERS,

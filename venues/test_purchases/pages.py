@@ -16,8 +16,9 @@ from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
 from venues.deps import venue_or_404
 from venues.test_purchases import queries
-from venues.test_purchases.api import RECORDS_PURCHASES, check_test_purchase
+from venues.test_purchases.deps import RECORDS_PURCHASES
 from venues.test_purchases.schemas import OUTCOMES, TestPurchaseCreate
+from venues.test_purchases.service import check_test_purchase
 
 __all__ = ["TestPurchasePages"]
 

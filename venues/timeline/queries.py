@@ -5,8 +5,7 @@ Police open data never appears here: it cannot say that anything happened at the
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Literal
+from datetime import date
 
 import msgspec
 
@@ -14,27 +13,9 @@ from nte.auth.identity import Identity
 from nte.db import Connection
 from venues.incidents.schemas import CATEGORY_LABELS
 from venues.incidents.service import sees_every_detail
+from venues.timeline.schemas import TimelineItem
 
-__all__ = ["KINDS", "TimelineItem", "TimelinePage", "timeline"]
-
-Kind = Literal["incident", "test_purchase", "angela_test", "return", "training", "staff", "licence"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-
-
-class TimelineItem(msgspec.Struct):
-    at: datetime
-    kind: Kind
-    title: str
-    detail: str
-    record_id: int | None
-    link: str
-
-
-class TimelinePage(msgspec.Struct):
-    items: list[TimelineItem]
-    total: int
-    limit: int
-    offset: int
+__all__ = ["timeline"]
 
 
 # A day's event (a test purchase on 3 March) sorts at midday London time that day.
