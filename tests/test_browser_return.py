@@ -13,7 +13,8 @@ import pytest
 from nte.accounts import create_user
 from nte.clock import today
 from tests.conftest import in_database, sign_in_on_the_way
-from venues.returns.service import due_on, last_ended_month
+from tests.helpers import due_on
+from venues.returns.service import last_ended_month
 
 pytestmark = pytest.mark.browser
 

@@ -7,20 +7,15 @@ from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 from httpx import Response
 
 from nte.settings import TRAINING_MONTHS, SettingsError, load_settings
+from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, add_venue, problem, text_of, today
 from venues.staff import service
 from venues.staff.queries import front_of_house_coverage
 from venues.staff.service import MAX_CERTIFICATE_BYTES, add_months, status_of
 
-Client = httpx.AsyncClient
-
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-CSRF_HEADER = "x-csrftoken"
-MISSING = 999_999
 SIA = "1234567890123456"
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
@@ -29,33 +24,9 @@ ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
 MZ = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56
 
 
-def today() -> date:
-    return service.today()
-
-
-def problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def invalid(response: Response, status: int = 422) -> dict[str, str]:
     """Field -> reason of a refused request."""
     return {p["name"]: p["reason"] for p in problem(response, status).get("invalid_params") or []}
-
-
-def text_of(markup: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).replace("&#39;", "'")
-
-
-async def add_venue(
-    db: asyncpg.Connection, name: str = "The Swan", dps_name: str | None = None
-) -> int:
-    venue_id: int = await db.fetchval(
-        "INSERT INTO venues (name, dps_name) VALUES ($1, $2) RETURNING id", name, dps_name
-    )
-    return venue_id
 
 
 async def add_person(db: asyncpg.Connection, venue_id: int, name: str, **fields: Any) -> int:

@@ -160,8 +160,8 @@ SERIOUS_VIOLENCE = Rule(
 # -- people and training ---------------------------------------------------------------------
 
 # Who works there on the day of the check; a course is valid up to and including its expiry day.
-_ACTIVE = "(s.left_on IS NULL OR s.left_on > $2)"
-_VALID = "t.completed_on <= $2 AND t.expires_on >= $2"
+_ACTIVE = "staff_active_on(s.left_on, $2)"
+_VALID = "training_valid_on(t.completed_on, t.expires_on, $2)"
 
 
 # Who holds a valid course today: one range scan of the training index per course (an
@@ -305,8 +305,8 @@ RETURN_OVERDUE = Rule(
         SELECT array_agg(m::date ORDER BY m) AS due
         FROM generate_series(date_trunc('month', $2::date - interval '13 months'),
                              date_trunc('month', $2::date), interval '1 month') AS m
-        WHERE ((m + interval '1 month')::date - 1 + $3) < $2
-          AND ((m + interval '1 month')::date - 1 + $3) >= ($2 - interval '12 months')::date
+        WHERE return_due_on(m::date, $3) < $2
+          AND return_due_on(m::date, $3) >= ($2 - interval '12 months')::date
     ),
     sent AS (
         SELECT r.venue_id, array_agg(r.period) AS periods

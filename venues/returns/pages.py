@@ -38,12 +38,13 @@ TEXTS = ("incidents_note", "staff_changes", "notes")
 WAITING_SHOWN = 200
 
 
-def _month_choices(submitted: set[date], on: date, days: int) -> list[dict[str, Any]]:
+async def _month_choices(
+    conn: Connection, submitted: set[date], on: date, days: int
+) -> list[dict[str, Any]]:
     """The ended months of the last year still without a return, newest first."""
+    due = await queries.due_dates(conn, service.recent_months(on), due_days=days)
     return [
-        {"value": m.isoformat(), "period": m, "due_on": service.due_on(m, days)}
-        for m in service.recent_months(on)
-        if m not in submitted
+        {"value": m.isoformat(), "period": m, "due_on": due[m]} for m in due if m not in submitted
     ]
 
 
@@ -61,7 +62,7 @@ async def _venue_page(
 ) -> Template:
     on = today()
     returns = await queries.list_returns(conn, venue.id, due_days=days)
-    choices = _month_choices({r.period for r in returns}, on, days)
+    choices = await _month_choices(conn, {r.period for r in returns}, on, days)
     last = service.last_ended_month(on)
     default = (
         last
@@ -75,7 +76,7 @@ async def _venue_page(
         "choices": choices,
         "default": default,
         "last_month": last,
-        "default_due": service.due_on(default, days) if default else None,
+        "default_due": next((c["due_on"] for c in choices if c["period"] == default), None),
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
         "late": {r.id for r in returns if r.submitted_at.astimezone(LONDON).date() > r.due_on},
         "can_submit": role in SUBMITTERS,

@@ -237,15 +237,12 @@ async def training_status(
     """Each active person's status per course on a day, and the venue's coverage."""
     on = on or today()
     people = await queries.list_staff(conn, venue_id, on, include_left=False)
-    latest = await queries.latest_training(conn, venue_id)
+    latest = await queries.latest_training(conn, venue_id, on)
     rows = []
     for person in people:
         courses = {}
         for course in COURSES:
             record = latest.get((person.id, course))
-            # A record completed after the day asked about did not exist yet on that day.
-            if record is not None and record.completed_on > on:
-                record = None
             courses[course] = CourseStatus(
                 status=status_of(record.expires_on if record else None, on),
                 expires_on=record.expires_on if record else None,
