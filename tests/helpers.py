@@ -16,13 +16,24 @@ from nte.clock import today
 __all__ = [
     "BROWSER",
     "CSRF_HEADER",
+    "ELF",
     "HTMX",
+    "JPEG",
     "MISSING",
+    "MZ",
+    "PDF",
+    "PNG",
+    "SIA",
     "Client",
+    "add_person",
+    "add_training",
     "add_venue",
+    "count",
     "due_on",
+    "form_token",
     "invalid_params",
     "problem",
+    "submit",
     "text_of",
     "today",
 ]
@@ -67,7 +78,7 @@ def problem(response: Response, status: int | tuple[int, ...]) -> dict[str, Any]
     return body
 
 
-def invalid_params(response: Response, status: int) -> dict[str, str]:
+def invalid_params(response: Response, status: int = 422) -> dict[str, str]:
     """The problem's invalid params (name -> reason), after checking it is that problem."""
     body = problem(response, status)
     return {p["name"]: p["reason"] for p in body.get("invalid_params") or []}
@@ -82,3 +93,83 @@ def due_on(period: date, due_days: int) -> date:
     """DOMAIN.md's due date of a monthly return: the month's last day plus the setting."""
     next_month = (period.replace(day=28) + timedelta(days=4)).replace(day=1)
     return next_month - timedelta(days=1) + timedelta(days=due_days)
+
+
+# --- a venue's people and their training ---------------------------------------------------
+
+SIA = "1234567890123456"
+
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n"
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 20
+
+
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 20
+
+
+ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 56
+
+
+MZ = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 56
+
+
+async def add_person(db: asyncpg.Connection, venue_id: int, name: str, **fields: Any) -> int:
+    fields = {"role": "bar", "front_of_house": True, **fields}
+    if fields["role"] == "door_supervisor":
+        fields.setdefault("sia_licence_no", SIA)
+        fields.setdefault("sia_expires_on", today() + timedelta(days=400))
+    columns = ["venue_id", "name", *fields]
+    staff_id: int = await db.fetchval(
+        f"INSERT INTO staff ({', '.join(columns)}) "
+        f"VALUES ({', '.join(f'${i}' for i in range(1, len(columns) + 1))}) RETURNING id",
+        venue_id,
+        name,
+        *fields.values(),
+    )
+    return staff_id
+
+
+async def add_training(
+    db: asyncpg.Connection,
+    staff_id: int,
+    course: str,
+    expires_on: date,
+    completed_on: date | None = None,
+) -> int:
+    training_id: int = await db.fetchval(
+        "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
+        "SELECT venue_id, id, $2, $3, $4 FROM staff WHERE id = $1 RETURNING id",
+        staff_id,
+        course,
+        completed_on or expires_on - timedelta(days=365),
+        expires_on,
+    )
+    return training_id
+
+
+async def count(db: asyncpg.Connection, table: str) -> int:
+    n: int = await db.fetchval(f"SELECT count(*) FROM {table}")
+    return n
+
+
+async def form_token(client: Client, path: str) -> str:
+    text = (await client.get(path, headers=BROWSER)).text
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', text)
+    assert found, f"{path} carries no form"
+    return found[1]
+
+
+async def submit(
+    client: Client,
+    form_page: str,
+    action: str,
+    data: dict[str, Any],
+    files: dict[str, Any] | None = None,
+) -> Response:
+    """Fill in the form on ``form_page`` and post it as the browser does (token in the form)."""
+    data = {**data, "_csrf_token": await form_token(client, form_page)}
+    request = client.build_request("POST", action, data=data, files=files, headers=BROWSER)
+    del request.headers[CSRF_HEADER]
+    return await client.send(request, follow_redirects=False)

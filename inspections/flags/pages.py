@@ -19,7 +19,6 @@ from nte.errors import InvalidInput
 __all__ = ["FlagPages"]
 
 RULE_NAMES = [r.name for r in RULES]
-RULE_SUMMARIES = {r.name: r.summary for r in RULES}
 RULE_TITLES = {r.name: r.title for r in RULES}
 
 
@@ -67,7 +66,7 @@ class FlagPages(Controller):
                 "venue_id": venue_id,
                 "page": page,
                 "rules": RULE_NAMES,
-                "summaries": RULE_SUMMARIES,
+                "summaries": {r.name: r.describe(request.app.state.settings) for r in RULES},
                 "titles": RULE_TITLES,
                 "errors": {},
             },

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
+
 from nte.settings import Settings
 
 __all__ = ["RULES", "Rule", "Severity"]
@@ -41,12 +43,19 @@ class Rule:
     sql: str
     params: Callable[[Settings], list[Any]] = field(default=lambda s: [])
     summary: str = ""
-    """One line for people: what the rule looks for."""
+    """One line for people: what the rule looks for, with ``{setting}`` where a setting decides
+    a number (read it through ``describe``, never as it stands)."""
     cleared: str = "the cause has cleared"
     """Recorded on a flag the checks resolve because the rule no longer holds."""
     state: bool = False
     """True when cause_key names a state of the venue rather than an event (see above)."""
 
+    def describe(self, settings: Settings) -> str:
+        """The summary with this borough's numbers in it."""
+        return self.summary.format_map({name: getattr(settings, name) for name in SETTING_NAMES})
+
+
+SETTING_NAMES = frozenset(f.name for f in msgspec.structs.fields(Settings))
 
 VIOLENT = "('violence', 'sexual_offence', 'weapons')"
 
@@ -67,7 +76,7 @@ UNDERAGE_SALE = Rule(
     name="underage_sale",
     title="Underage sale",
     severity="high",
-    summary="Any failed test purchase or underage-sale incident in the last 12 months",
+    summary="Any failed test purchase or underage-sale incident in the last {underage_lookback_months} months",
     cleared="the sale is now older than the look-back period",
     params=lambda s: [s.underage_lookback_months],
     sql=f"""
@@ -120,7 +129,7 @@ VIOLENCE_CLUSTER = Rule(
     name="violence_cluster",
     title="Violence cluster",
     severity="high",
-    summary="Three or more violent incidents at the venue in 28 days",
+    summary="{violence_cluster_count} or more violent incidents at the venue in {violence_window_days} days",
     cleared="fewer violent incidents than the threshold in the window now",
     state=True,
     params=lambda s: [s.violence_cluster_count, s.violence_window_days],
@@ -142,7 +151,7 @@ SERIOUS_VIOLENCE = Rule(
     name="serious_violence",
     title="Serious violence",
     severity="serious",
-    summary="A serious violent or sexual incident, or one with a weapon, in the last 28 days",
+    summary="A serious violent or sexual incident, or one with a weapon, in the last {violence_window_days} days",
     cleared="the incident is now older than the window",
     params=lambda s: [s.violence_window_days],
     sql=f"""
@@ -175,7 +184,7 @@ TRAINING_LAPSED = Rule(
     title="Training lapsed",
     severity="medium",
     state=True,
-    summary="Front-of-house WAVE and Ask-for-Angela coverage below 80%, or no DPS on the staff list",
+    summary="Front-of-house WAVE and Ask-for-Angela coverage below {training_coverage_percent}%, or no DPS on the staff list",
     cleared="training coverage is back above the threshold and a DPS is recorded",
     params=lambda s: [s.training_coverage_percent],
     sql=f"""
@@ -212,7 +221,7 @@ SIA_EXPIRING = Rule(
     name="sia_expiring",
     title="SIA licence expiring",
     severity="medium",
-    summary="A door supervisor's SIA licence expires within 60 days",
+    summary="A door supervisor's SIA licence expires within {sia_warning_days} days",
     cleared="the licence was renewed, or it has now expired (see SIA expired)",
     params=lambda s: [s.sia_warning_days],
     sql=f"""
@@ -247,7 +256,7 @@ ANGELA_RETEST_DUE = Rule(
     name="angela_retest_due",
     title="Ask for Angela re-test due",
     severity="medium",
-    summary="A failed Ask for Angela test not re-tested within 28 days",
+    summary="A failed Ask for Angela test not re-tested within {angela_retest_days} days",
     cleared="the venue was tested again",
     params=lambda s: [s.angela_retest_days],
     sql="""
@@ -293,7 +302,7 @@ RETURN_OVERDUE = Rule(
     title="Monthly return overdue",
     severity="low",
     state=True,
-    summary="A monthly return is overdue (due 14 days after the month ends)",
+    summary="A monthly return is overdue (due {return_due_days} days after the month ends)",
     cleared="every return due in the last 12 months is in",
     params=lambda s: [s.return_due_days],
     # Due on the month's last day plus the setting; overdue from the day after. One flag per

@@ -13,6 +13,7 @@ from venues.staff.schemas import CertificateInfo, Staff, Training
 __all__ = [
     "STAFF_OWNER",
     "TRAINING_OWNER",
+    "WRITABLE",
     "create_staff",
     "create_training",
     "front_of_house_coverage",
@@ -22,6 +23,7 @@ __all__ = [
     "latest_training",
     "list_staff",
     "list_training",
+    "other_dps",
     "save_certificate",
     "update_staff",
 ]
@@ -76,7 +78,20 @@ async def get_staff(conn: Connection, staff_id: int, on: date) -> Staff | None:
     return _staff(row) if row else None
 
 
+# The columns a person's record may be written with: names are put into SQL, so they come
+# from this list, never from whatever keys a caller passes.
+WRITABLE = frozenset(
+    {"name", "role", "front_of_house", "started_on", "left_on", "sia_licence_no", "sia_expires_on"}
+)
+
+
+def _writable(fields: dict[str, Any]) -> None:
+    if unknown := set(fields) - WRITABLE:
+        raise ValueError(f"not a writable staff column: {', '.join(sorted(unknown))}")
+
+
 async def create_staff(conn: Connection, venue_id: int, fields: dict[str, Any], on: date) -> Staff:
+    _writable(fields)
     columns = ["venue_id", *fields]
     placeholders = ", ".join(f"${i}" for i in range(2, len(columns) + 2))
     row = await conn.fetchrow(
@@ -93,6 +108,7 @@ async def create_staff(conn: Connection, venue_id: int, fields: dict[str, Any], 
 async def update_staff(
     conn: Connection, staff_id: int, fields: dict[str, Any], on: date
 ) -> Staff | None:
+    _writable(fields)
     if not fields:
         return await get_staff(conn, staff_id, on)
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=3))
@@ -138,6 +154,21 @@ async def create_training(
     training = await get_training(conn, training_id)
     assert training is not None
     return training
+
+
+async def other_dps(conn: Connection, venue_id: int, staff_id: int | None) -> str | None:
+    """The name of the venue's DPS on record other than ``staff_id``, if there is one.
+
+    "On record" is the database's one-DPS rule (``staff_one_dps_idx``: no leaving date), not
+    "active today": a DPS handing over with a leaving date set lets the new one be entered.
+    """
+    name: str | None = await conn.fetchval(
+        """SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps' AND left_on IS NULL
+             AND id IS DISTINCT FROM $2 LIMIT 1""",
+        venue_id,
+        staff_id,
+    )
+    return name
 
 
 async def latest_training(

@@ -108,16 +108,6 @@ def normalise_sia(raw: str | None) -> str | None:
     return digits
 
 
-async def _other_dps(conn: Connection, venue_id: int, staff_id: int | None) -> str | None:
-    name: str | None = await conn.fetchval(
-        """SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps' AND left_on IS NULL
-             AND id IS DISTINCT FROM $2 LIMIT 1""",
-        venue_id,
-        staff_id,
-    )
-    return name
-
-
 async def check_person(
     conn: Connection, venue_id: int, values: dict[str, Any], staff_id: int | None = None
 ) -> dict[str, Any]:
@@ -137,7 +127,7 @@ async def check_person(
     if started and left and left < started:
         errors["left_on"] = "must be on or after the date they started"
     if values.get("role") == "dps" and values.get("left_on") is None:
-        if other := await _other_dps(conn, venue_id, staff_id):
+        if other := await queries.other_dps(conn, venue_id, staff_id):
             errors["role"] = (
                 f"cannot be DPS while {other} is the venue's DPS; record the date they left first"
             )
