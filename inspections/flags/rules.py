@@ -76,7 +76,8 @@ UNDERAGE_SALE = Rule(
     name="underage_sale",
     title="Underage sale",
     severity="high",
-    summary="Any failed test purchase or underage-sale incident in the last {underage_lookback_months} months",
+    summary="Any failed test purchase or underage-sale incident"
+    " in the last {underage_lookback_months} months",
     cleared="the sale is now older than the look-back period",
     params=lambda s: [s.underage_lookback_months],
     sql=f"""
@@ -151,7 +152,8 @@ SERIOUS_VIOLENCE = Rule(
     name="serious_violence",
     title="Serious violence",
     severity="serious",
-    summary="A serious violent or sexual incident, or one with a weapon, in the last {violence_window_days} days",
+    summary="A serious violent or sexual incident, or one with a weapon,"
+    " in the last {violence_window_days} days",
     cleared="the incident is now older than the window",
     params=lambda s: [s.violence_window_days],
     sql=f"""
@@ -184,7 +186,8 @@ TRAINING_LAPSED = Rule(
     title="Training lapsed",
     severity="medium",
     state=True,
-    summary="Front-of-house WAVE and Ask-for-Angela coverage below {training_coverage_percent}%, or no DPS on the staff list",
+    summary="Front-of-house WAVE and Ask-for-Angela coverage below {training_coverage_percent}%,"
+    " or no DPS on the staff list",
     cleared="training coverage is back above the threshold and a DPS is recorded",
     params=lambda s: [s.training_coverage_percent],
     sql=f"""
