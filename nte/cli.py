@@ -243,41 +243,6 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
-def _benchmark(run: Callable[[], Any]) -> None:
-    """Run a benchmark in its scratch database and print its report."""
-    from nte.scratch import ScratchError
-
-    try:
-        result = run()
-    except ScratchError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(result.report()))
-
-
-def cmd_bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
-    from venues.police.benchmark import run
-
-    if args.rows < 1:
-        raise UsageError("--rows must be at least 1")
-    _benchmark(lambda: run(database_url(settings), args.rows))
-
-
-def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
-    from inspections.flags.benchmark import run
-
-    if args.venues < 1 or args.incidents < 0:
-        raise UsageError("--venues must be at least 1 and --incidents at least 0")
-    _benchmark(lambda: run(database_url(settings), settings, args.venues, args.incidents))
-
-
-def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
-    from nte.http_bench import run
-
-    if args.requests < 1 or args.concurrency < 1:
-        raise UsageError("--requests and --concurrency must be at least 1")
-    _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -337,26 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
     police.add_argument("files", type=Path, nargs="+", metavar="FILE")
     police.set_defaults(func=cmd_import_police)
 
-    bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
-        dest="benchmark", required=True, parser_class=_Parser
-    )
-    bench_police = bench.add_parser(
-        "import-police", help="`import police` against a plain COPY, in a scratch database"
-    )
-    bench_police.add_argument("--rows", type=int, default=1_000_000)
-    bench_police.set_defaults(func=cmd_bench_import_police)
-    bench_checks = bench.add_parser(
-        "checks", help="a sweep of the scheduled checks over a large made-up borough"
-    )
-    bench_checks.add_argument("--venues", type=int, default=20_000)
-    bench_checks.add_argument("--incidents", type=int, default=2_000_000)
-    bench_checks.set_defaults(func=cmd_bench_checks)
-    bench_http = bench.add_parser(
-        "http", help="request rate of GET /api/v1/venues/{id} against /healthz on a real server"
-    )
-    bench_http.add_argument("--requests", type=int, default=3000)
-    bench_http.add_argument("--concurrency", type=int, default=16)
-    bench_http.set_defaults(func=cmd_bench_http)
+    from bench.commands import add_bench_commands
+
+    add_bench_commands(sub, _Parser)
     return parser
 
 
