@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
 from nte.db import connect, embedded_database_url
@@ -308,7 +310,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The signal that is ending the process, for its exit status (128 + the signal, as a shell shows).
+_stopped_by = signal.SIGINT
+
+
+def _stop_as_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM and SIGHUP end nte the way Ctrl+C does.
+
+    Left to their defaults they kill the process on the spot: no ``finally``, no ``atexit``,
+    so the embedded database is never told this process has gone. Instead, whatever is
+    handling SIGINT at the moment runs: uvicorn's graceful shutdown while serving (uvicorn
+    catches SIGTERM itself, then raises it again once it has stopped, which lands here),
+    asyncio's cancelling of the command's main task, or Python's KeyboardInterrupt.
+    """
+    global _stopped_by
+    _stopped_by = signal.Signals(signum)
+    on_ctrl_c = signal.getsignal(signal.SIGINT)
+    if callable(on_ctrl_c):
+        on_ctrl_c(signal.SIGINT, frame)
+    else:  # SIGINT ignored or left to the system: still leave through Python
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop_as_ctrl_c)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -321,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"nte: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(128 + _stopped_by)
 
 
 if __name__ == "__main__":

