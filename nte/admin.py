@@ -10,18 +10,15 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from nte.accounts import get_user, invite_user, list_users, update_user
+from nte.accounts import get_user, invite_user, list_users, update_user, venue_choices
 from nte.auth.guards import ADMIN, roles, signed_in
 from nte.auth.identity import ALL_ROLES
+from nte.auth.store import list_api_tokens, revoke_api_token
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.mail import list_dev_mail
 
 __all__ = ["AdminPages"]
-
-
-async def _venue_choices(conn: Connection) -> list[Any]:
-    return list(await conn.fetch("SELECT id, name, postcode FROM venues ORDER BY lower(name), id"))
 
 
 def _venue_ids(values: list[str]) -> list[int]:
@@ -96,11 +93,7 @@ class AdminPages(Controller):
 
     @post("/tokens/{token_id:int}/revoke")
     async def revoke_token(self, conn: RequestConnection, token_id: FromPath[int]) -> Redirect:
-        user_id = await conn.fetchval(
-            """UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
-               WHERE id = $1 RETURNING user_id""",
-            token_id,
-        )
+        user_id = await revoke_api_token(conn, token_id)
         if user_id is None:
             raise NotFoundException("No such token")
         return Redirect(f"/admin/users/{user_id}")
@@ -128,7 +121,7 @@ async def _users_page(
             "roles": ALL_ROLES,
             "errors": errors,
             "values": values,
-            "venues": await _venue_choices(conn),
+            "venues": await venue_choices(conn),
         },
         status_code=status,
     )
@@ -140,11 +133,7 @@ async def _user_page(
     user = await get_user(conn, user_id)
     if user is None:
         raise NotFoundException("No such account")
-    tokens = await conn.fetch(
-        """SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens
-           WHERE user_id = $1 ORDER BY created_at DESC""",
-        user_id,
-    )
+    tokens = await list_api_tokens(conn, user_id)
     return Template(
         template_name="admin/user.html",
         context={
@@ -152,7 +141,7 @@ async def _user_page(
             "roles": ALL_ROLES,
             "errors": errors,
             "tokens": tokens,
-            "venues": await _venue_choices(conn),
+            "venues": await venue_choices(conn),
         },
         status_code=status,
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
+from nte.audit import act_as
 from nte.db import connect, embedded_database_url
 from nte.migrate import MigrationError, apply_migrations
 from nte.settings import Settings, SettingsError, load_settings
@@ -46,8 +47,7 @@ async def _with_connection(
 ) -> Any:
     conn = await connect(dsn)
     try:
-        # Session-wide, so every transaction of the command is audited under its name.
-        await conn.execute("SELECT set_config('nte.actor', $1, false)", actor)
+        await act_as(conn, actor)
         return await work(conn)
     finally:
         await conn.close()
@@ -80,9 +80,10 @@ def _print_demo(summary: Any) -> None:
 async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
     """The demo venues, then one account per role; refused in a database the demo did not make."""
     from nte.accounts import ensure_demo_accounts, mark_demo_database
-    from venues.demo import load_demo
+    from venues.demo import demo_managed_venues, load_demo
+    from venues.queries import any_venue
 
-    if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT 1 FROM venues)"):
+    if only_if_empty and await any_venue(conn):
         return None
     if not await mark_demo_database(conn):
         raise UsageError(
@@ -90,18 +91,16 @@ async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
             "the demo (and its accounts with printed passwords) only goes into an empty database"
         )
     summary = await load_demo(conn)
-    managed = await conn.fetch(
-        "SELECT id FROM venues WHERE generated AND status = 'active' ORDER BY fhrs_id LIMIT 2"
-    )
+    managed = await demo_managed_venues(conn)
     async with conn.transaction():
-        accounts = await ensure_demo_accounts(conn, [r["id"] for r in managed])
+        accounts = await ensure_demo_accounts(conn, managed)
     return summary, accounts
 
 
 async def demo_accounts(conn: Any) -> list[tuple[str, str, str]] | None:
-    from nte.accounts import ensure_demo_accounts
+    from nte.accounts import ensure_demo_accounts, is_demo_database
 
-    if not await conn.fetchval("SELECT 1 FROM app_meta WHERE key = 'demo'"):
+    if not await is_demo_database(conn):
         return None
     return await ensure_demo_accounts(conn, [])
 
@@ -211,14 +210,13 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.accounts import active_user_id
     from nte.auth.store import create_api_token
 
     dsn = migrated_database(settings)
 
     async def work(conn: Any) -> str | None:
-        user_id = await conn.fetchval(
-            "SELECT id FROM users WHERE email = $1 AND NOT disabled", args.email.strip().lower()
-        )
+        user_id = await active_user_id(conn, args.email)
         if user_id is None:
             return None
         return await create_api_token(conn, user_id, args.label or "")

@@ -20,6 +20,7 @@ from venues.schemas import (
 __all__ = [
     "CONDITION_OWNER",
     "MANDATORY_CONDITIONS",
+    "any_venue",
     "create_condition",
     "create_venue",
     "delete_condition",
@@ -283,3 +284,8 @@ async def update_condition(
 async def delete_condition(conn: Connection, condition_id: int) -> bool:
     result = await conn.execute("DELETE FROM conditions WHERE id = $1", condition_id)
     return bool(result == "DELETE 1")
+
+
+async def any_venue(conn: Connection) -> bool:
+    """True once the registry holds a venue: the demo loads only into an empty one."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM venues)"))
