@@ -26,6 +26,7 @@ __all__ = [
     "SIA",
     "Client",
     "add_person",
+    "add_return",
     "add_training",
     "add_venue",
     "count",
@@ -173,3 +174,15 @@ async def submit(
     request = client.build_request("POST", action, data=data, files=files, headers=BROWSER)
     del request.headers[CSRF_HEADER]
     return await client.send(request, follow_redirects=False)
+
+
+async def add_return(db: asyncpg.Connection, venue_id: int, period: date) -> int:
+    """A return arranged directly in the database (the API refuses old or odd months)."""
+    return_id: int = await db.fetchval(
+        "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
+        "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, $2, 3, 0, 0, 0, 4) "
+        "RETURNING id",
+        venue_id,
+        period,
+    )
+    return return_id

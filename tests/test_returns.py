@@ -13,7 +13,7 @@ import pytest
 
 from nte.clock import today
 from tests.conftest import People
-from tests.helpers import BROWSER, MISSING, Client, add_venue, due_on, invalid_params
+from tests.helpers import BROWSER, MISSING, Client, add_return, add_venue, due_on, invalid_params
 from venues.demo import load_demo
 from venues.returns.queries import due_dates, missing_returns
 from venues.returns.service import last_ended_month, recent_months
@@ -33,18 +33,6 @@ def figures(period: date, **changes: Any) -> dict[str, Any]:
         "notes": "",
         **changes,
     }
-
-
-async def add_return(db: asyncpg.Connection, venue_id: int, period: date) -> int:
-    """A return arranged directly in the database (the API refuses old or odd months)."""
-    return_id: int = await db.fetchval(
-        "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
-        "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, $2, 3, 0, 0, 0, 4) "
-        "RETURNING id",
-        venue_id,
-        period,
-    )
-    return return_id
 
 
 async def returns_count(db: asyncpg.Connection) -> int:
