@@ -11,6 +11,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
+from nte.paging import Limit, Offset
 from venues import queries
 from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
@@ -50,8 +51,8 @@ class VenueController(Controller):
         flagged: Annotated[
             bool | None, QueryParameter(description="Only venues with (true) or without open flags")
         ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
             conn,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from litestar.exceptions import NotFoundException
-
 from nte.db import Connection
-from nte.errors import InvalidInput
+from nte.errors import InvalidInput, found_or_404
 from venues import queries
 from venues.schemas import Condition, Venue
 
@@ -13,16 +11,13 @@ __all__ = ["editable_condition", "venue_or_404"]
 
 
 async def venue_or_404(conn: Connection, venue_id: int) -> Venue:
-    venue = await queries.get_venue(conn, venue_id)
-    if venue is None:
-        raise NotFoundException(f"No venue with id {venue_id}")
-    return venue
+    return found_or_404(await queries.get_venue(conn, venue_id), f"No venue with id {venue_id}")
 
 
 async def editable_condition(conn: Connection, condition_id: int) -> Condition:
-    condition = await queries.get_condition(conn, condition_id)
-    if condition is None:
-        raise NotFoundException(f"No condition with id {condition_id}")
+    condition = found_or_404(
+        await queries.get_condition(conn, condition_id), f"No condition with id {condition_id}"
+    )
     if condition.mandatory:
         raise InvalidInput(
             {

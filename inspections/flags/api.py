@@ -13,6 +13,7 @@ from inspections.flags.schemas import Flag, FlagChange, FlagPage
 from inspections.flags.service import change_flag
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
+from nte.paging import Limit, Offset
 
 __all__ = ["FlagController"]
 
@@ -30,8 +31,8 @@ class FlagController(Controller):
         status: FromQuery[Literal["open", "acknowledged", "resolved", "current"] | None] = None,
         rule: Annotated[str | None, QueryParameter(max_length=60)] = None,
         venue_id: FromQuery[int | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> FlagPage:
         items, total = await list_flags(
             conn,

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import Connection, RequestConnection
+from nte.paging import Limit, Offset
 from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import Category, Incident, IncidentCreate, IncidentPage, Severity
 
 __all__ = ["IncidentController"]
-
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class IncidentController(Controller):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException
 
 from nte.auth.identity import Role
 from nte.db import Connection
+from nte.errors import found_or_404
 from venues.returns import queries
 from venues.returns.schemas import Return
 
@@ -28,6 +28,4 @@ def due_days(state: State) -> int:
 
 async def return_or_404(conn: Connection, return_id: int, days: int) -> Return:
     found = await queries.get_return(conn, return_id, due_days=days)
-    if found is None:
-        raise NotFoundException(f"No return with id {return_id}")
-    return found
+    return found_or_404(found, f"No return with id {return_id}")

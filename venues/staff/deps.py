@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import NotFoundException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from nte.auth.identity import Role
 from nte.clock import today
 from nte.db import Connection
-from nte.errors import InvalidInput, handle_exception
+from nte.errors import InvalidInput, found_or_404, handle_exception
 from venues.staff import queries, service
 from venues.staff.schemas import (
     Staff,
@@ -60,24 +59,18 @@ TOO_LARGE_HANDLERS: dict[type[Exception] | int, Any] = {
 
 async def staff_or_404(conn: Connection, staff_id: int) -> Staff:
     staff = await queries.get_staff(conn, staff_id, today())
-    if staff is None:
-        raise NotFoundException(f"No staff member with id {staff_id}")
-    return staff
+    return found_or_404(staff, f"No staff member with id {staff_id}")
 
 
 async def training_or_404(conn: Connection, training_id: int) -> Training:
     training = await queries.get_training(conn, training_id)
-    if training is None:
-        raise NotFoundException(f"No training record with id {training_id}")
-    return training
+    return found_or_404(training, f"No training record with id {training_id}")
 
 
 async def certificate_response(conn: Connection, training_id: int) -> Response[bytes]:
     """The file as uploaded, under a type its content proved, never sniffed into another."""
     found = await queries.get_certificate(conn, training_id)
-    if found is None:
-        raise NotFoundException("This training record has no certificate")
-    info, content = found
+    info, content = found_or_404(found, "This training record has no certificate")
     return Response(
         content=content,
         media_type=info.content_type,

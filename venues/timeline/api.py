@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
 from nte.errors import InvalidInput
+from nte.paging import Limit, Offset
 from venues.deps import venue_or_404
 from venues.timeline.queries import timeline
 from venues.timeline.schemas import KINDS, TimelinePage
@@ -46,8 +47,8 @@ class TimelineController(Controller):
         kind: Kinds = None,
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> TimelinePage:
         kinds = _checked(kind, since, until)
         await venue_or_404(conn, venue_id)
