@@ -20,9 +20,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+from inspections.actions import route_handlers as action_routes
 from inspections.flags.api import FlagController
 from inspections.flags.pages import FlagPages
 from inspections.flags.sweep import run_checks
+from inspections.inspections import route_handlers as inspection_routes
 from nte import __version__
 from nte.admin import AdminPages
 from nte.auth.api import AuthController
@@ -135,6 +137,8 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
             TimelinePages,
             AreaController,
             AreaPages,
+            *inspection_routes,
+            *action_routes,
             create_static_files_router(
                 path="/static", directories=[_package_dir("nte.static")], name="static"
             ),

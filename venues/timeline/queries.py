@@ -17,7 +17,17 @@ from venues.incidents.service import sees_every_detail
 
 __all__ = ["KINDS", "TimelineItem", "TimelinePage", "timeline"]
 
-Kind = Literal["incident", "test_purchase", "angela_test", "return", "training", "staff", "licence"]
+Kind = Literal[
+    "incident",
+    "test_purchase",
+    "angela_test",
+    "return",
+    "training",
+    "staff",
+    "licence",
+    "inspection",
+    "action",
+]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
 
@@ -84,6 +94,11 @@ _EVENTS = f"""
     SELECT {_NOON.format(d="s.left_on")}, 'staff', s.name || ' left', '', s.id,
            '/venues/' || $1::bigint || '/staff'
     FROM staff s WHERE s.venue_id = $1::bigint AND s.left_on IS NOT NULL
+    UNION ALL
+    -- Inspections and actions, through a view their migration keeps: this package reads the
+    -- rows and imports none of the code that makes them.
+    SELECT w.at, w.kind, w.title, w.detail, w.record_id, w.link
+    FROM venue_work_events w WHERE w.venue_id = $1::bigint
     UNION ALL
     -- One event per act (a request, or a command's minute), however many rows it touched.
     SELECT max(a.at), 'licence',
