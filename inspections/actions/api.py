@@ -21,13 +21,12 @@ from nte.clock import today
 from nte.db import RequestConnection
 from nte.errors import InvalidInput, handle_exception
 from venues.deps import venue_or_404
-from venues.staff.service import MAX_CERTIFICATE_BYTES, content_disposition
+from venues.staff.service import content_disposition
 
 __all__ = ["ActionController", "VenueActionController", "file_response"]
 
 # Who may move an action at all; which step each may take is the service's rule.
 MOVERS: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-FILE_BODY_LIMIT = MAX_CERTIFICATE_BYTES + 256 * 1024
 
 
 class FileTooLarge(InvalidInput):
@@ -100,7 +99,7 @@ class ActionController(Controller):
         "/file",
         summary="Attach the answer's photo or file (JPEG, PNG or PDF, 10 MB)",
         guards=[roles(*service.ANSWERERS)],
-        request_max_body_size=FILE_BODY_LIMIT,
+        request_max_body_size=service.FILE_BODY_LIMIT,
         exception_handlers={RequestEntityTooLarge: _too_large},
     )
     async def attach_file(

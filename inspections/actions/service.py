@@ -11,9 +11,12 @@ from nte.auth.identity import Identity, Role
 from nte.clock import today
 from nte.db import Connection
 from nte.errors import InvalidInput
-from venues.staff.service import read_certificate
+from venues.staff.service import MAX_CERTIFICATE_BYTES, read_certificate
 
-__all__ = ["ANSWERERS", "VERIFIERS", "attach_file", "move"]
+__all__ = ["ANSWERERS", "FILE_BODY_LIMIT", "VERIFIERS", "attach_file", "move"]
+
+# Room for a 10 MB file and the form around it; the file's own limit is checked exactly.
+FILE_BODY_LIMIT = MAX_CERTIFICATE_BYTES + 256 * 1024
 
 # The venue answers; an administrator may enter an answer sent on paper.
 ANSWERERS: tuple[Role, ...] = ("venue_manager", "admin")

@@ -6,7 +6,15 @@ from inspections.inspections.api import (
     VenueInspectionController,
     VisitController,
 )
+from inspections.inspections.pages import InspectionPages, ServiceWorker
 
 __all__ = ["route_handlers"]
 
-route_handlers = [VenueInspectionController, InspectionController, PhotoController, VisitController]
+route_handlers = [
+    VenueInspectionController,
+    InspectionController,
+    PhotoController,
+    VisitController,
+    InspectionPages,
+    ServiceWorker,
+]

@@ -41,7 +41,6 @@ __all__ = [
     "PhotoController",
     "VenueInspectionController",
     "VisitController",
-    "plan_visit",
 ]
 
 PHOTO_BODY_LIMIT = service.MAX_PHOTO_BYTES + 256 * 1024
@@ -65,19 +64,6 @@ class PhotoUpload(msgspec.Struct):
     item_id: str = ""
     item_key: str = ""
     """The checklist item it shows, by id or by the key the tablet knew it by."""
-
-
-async def plan_visit(conn: Any, venue_id: int, caller: int, data: VisitCreate) -> Visit:
-    """Shared by the page and the API: checks, stores, and answers the visit."""
-    if data.kind == "reactive" and not data.reason.strip():
-        raise InvalidInput({"reason": "is required for a reactive visit"})
-    officer = data.officer_id or caller
-    if not await queries.is_officer(conn, officer):
-        raise InvalidInput({"officer_id": "is not an officer's account"})
-    visit_id = await queries.create_visit(conn, venue_id, officer, data)
-    visit = await queries.get_visit(conn, visit_id, today())
-    assert visit is not None
-    return visit
 
 
 class VenueInspectionController(Controller):
@@ -147,7 +133,7 @@ class VenueInspectionController(Controller):
         data: JSONBody[VisitCreate],
     ) -> Visit:
         await venue_or_404(conn, venue_id)
-        return await plan_visit(conn, venue_id, current_identity(request).user_id, data)
+        return await service.plan_visit(conn, venue_id, current_identity(request).user_id, data)
 
 
 class InspectionController(Controller):

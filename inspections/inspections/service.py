@@ -28,6 +28,8 @@ from inspections.inspections.schemas import (
     ItemUpdate,
     Photo,
     Result,
+    Visit,
+    VisitCreate,
 )
 from nte.clock import today
 from nte.db import Connection
@@ -41,6 +43,7 @@ __all__ = [
     "add_photo",
     "checklist_for",
     "photo_type",
+    "plan_visit",
     "record",
     "start",
 ]
@@ -356,3 +359,16 @@ async def add_photo(
     photo = await queries.get_photo(conn, new_id)
     assert photo is not None
     return photo
+
+
+async def plan_visit(conn: Connection, venue_id: int, caller: int, data: VisitCreate) -> Visit:
+    """Shared by the page and the API: checks, stores, and answers the visit."""
+    if data.kind == "reactive" and not data.reason.strip():
+        raise InvalidInput({"reason": "is required for a reactive visit"})
+    officer = data.officer_id or caller
+    if not await queries.is_officer(conn, officer):
+        raise InvalidInput({"officer_id": "is not an officer's account"})
+    visit_id = await queries.create_visit(conn, venue_id, officer, data)
+    visit = await queries.get_visit(conn, visit_id, today())
+    assert visit is not None
+    return visit
