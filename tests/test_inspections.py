@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import uuid
+import zlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,11 +24,26 @@ from nte.mail import list_dev_mail
 from nte.settings import Settings
 from tests.conftest import People
 
-# Smallest real images: what the server must recognise by their bytes.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
-)
+
+def png(width: int = 1, height: int = 1) -> bytes:
+    """A real PNG (a browser can decode it): a grey picture of this size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    rows = b"".join(b"\x00" + b"\x80\x80\x80" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+# Small real images: what the server must recognise by their bytes.
+PNG = png(40, 30)
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 
 

@@ -80,6 +80,7 @@
 
   var LABELS = { queued: "Queued", sending: "Sending", sent: "Sent", failed: "Failed" };
   var pumping = false;
+  var again = false;
   var timer = null;
   var signedOut = false;
 
@@ -144,8 +145,9 @@
   }
 
   function pump() {
-    if (pumping || signedOut) return Promise.resolve();
-    pumping = true;
+    if (signedOut) return Promise.resolve();
+    if (pumping) { again = true; return Promise.resolve(); }  // the network came back mid-run
+    pumping = true; again = false;
     var now = Date.now();
     return all("drafts").then(function (drafts) {
       var due = drafts.filter(function (d) {
@@ -185,6 +187,7 @@
       if (waits.length && !signedOut) schedule(Math.min.apply(null, waits));
     }).catch(function () { /* IndexedDB closed while the page unloads */ }).then(function () {
       pumping = false;
+      if (again) return pump();
       return render();
     });
   }
