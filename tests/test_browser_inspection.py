@@ -8,6 +8,7 @@ time from "online" to "sent") are measured here and printed (run with -s to see 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 from typing import Any
@@ -303,3 +304,82 @@ def test_a_manager_answers_on_a_phone_the_officer_verifies_and_the_flag_clears(
     in_database(dsn, lambda conn: run_checks(conn, settings))
     assert query(dsn, flag) == [{"status": "resolved"}]
     assert query(dsn, "SELECT status FROM actions") == [{"status": "verified"}]
+
+
+def test_visits_made_offline_and_a_session_that_ended_offline_keeps_the_queue(
+    browser: Any, live_server: Any, venue: dict[str, Any], dsn: str
+) -> None:
+    from playwright.sync_api import expect
+
+    visits = f"{live_server.url}/visits"
+    inspect = f"{live_server.url}/venues/{venue['id']}/inspect?visit={venue['visit']}"
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    sign_in_on_the_way(page, visits, *OFFICER, tap=True)
+    expect(page.locator(".visit")).to_contain_text("The Swan")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.get_by_role("button", name="Make today's visits available offline").tap()
+    expect(page.locator("#offline-status")).to_have_text("1 visit ready offline, with their checklists.")
+
+    # In the basement: the inspection page opens from the tablet, never seen on it before.
+    context.set_offline(True)
+    page.goto(inspect)
+    page.get_by_role("button", name="Start the inspection").tap()
+    _tap_result(page, "check:dps", "Compliant")
+    page.locator("label.tile", has_text="Full confidence (0)").tap()
+    page.get_by_role("button", name="Complete and send").tap()
+    queued = page.locator("#queue .queue-item")
+    expect(queued).to_have_attribute("data-status", "queued")
+
+    # The session ends while the tablet is offline (8 hours idle, a night shift).
+    in_database(dsn, lambda conn: conn.execute("DELETE FROM sessions"))
+    context.set_offline(False)
+    expect(queued).to_contain_text("Signed out: sign in again and the queue goes on")
+    expect(queued).to_have_attribute("data-status", "queued")
+    assert query(dsn, "SELECT count(*) AS n FROM inspections")[0]["n"] == 0
+
+    queued.get_by_role("link", name="Sign in again to send").tap()
+    page.wait_for_url(re.compile(r"/login\?next="))
+    page.fill("#email", OFFICER[0])
+    page.fill("#password", OFFICER[1])
+    page.get_by_role("button", name="Sign in").tap()
+    page.wait_for_url(re.compile(re.escape(inspect) + "$"))
+    expect(page.locator("#queue .queue-item")).to_have_attribute("data-status", "sent", timeout=20_000)
+    rows = query(dsn, "SELECT outcome, confidence_in_management FROM inspections")
+    assert rows == [{"outcome": "compliant", "confidence_in_management": 0}]
+    context.close()
+
+
+def test_an_upload_the_server_refuses_shows_why_and_can_be_retried_or_discarded(
+    browser: Any, live_server: Any, venue: dict[str, Any], dsn: str
+) -> None:
+    from playwright.sync_api import expect
+
+    inspect = f"{live_server.url}/venues/{venue['id']}/inspect?visit={venue['visit']}"
+    context = browser.new_context(viewport=TABLET, has_touch=True)
+    page = context.new_page()
+    sign_in_on_the_way(page, inspect, *OFFICER, tap=True)
+    context.set_offline(True)
+    page.get_by_role("button", name="Start the inspection").tap()
+    page.locator("label.tile", has_text="Full confidence (0)").tap()
+    page.get_by_role("button", name="Complete and send").tap()
+    queued = page.locator("#queue .queue-item")
+    expect(queued).to_have_attribute("data-status", "queued")
+    # Meanwhile the visit was removed by a colleague: the server cannot take this one as it is.
+    in_database(dsn, lambda conn: conn.execute("DELETE FROM visits"))
+    context.set_offline(False)
+    expect(queued).to_have_attribute("data-status", "failed", timeout=20_000)
+    expect(queued).to_contain_text("visit_id: is not a visit planned for this venue")
+    queued.get_by_role("button", name="Retry sending").tap()
+    expect(queued).to_have_attribute("data-status", "failed", timeout=20_000)
+
+    page.once("dialog", lambda d: d.dismiss())
+    queued.get_by_role("button", name="Discard").tap()
+    expect(queued).to_have_attribute("data-status", "failed")
+    page.once("dialog", lambda d: d.accept())
+    queued.get_by_role("button", name="Discard").tap()
+    expect(page.locator("#queue")).to_have_text("Nothing waiting.")
+    page.reload()
+    expect(page.locator("#queue")).to_have_text("Nothing waiting.")
+    assert query(dsn, "SELECT count(*) AS n FROM inspections")[0]["n"] == 0
+    context.close()
