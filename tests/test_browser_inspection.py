@@ -319,7 +319,9 @@ def test_visits_made_offline_and_a_session_that_ended_offline_keeps_the_queue(
     expect(page.locator(".visit")).to_contain_text("The Swan")
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
     page.get_by_role("button", name="Make today's visits available offline").tap()
-    expect(page.locator("#offline-status")).to_have_text("1 visit ready offline, with their checklists.")
+    expect(page.locator("#offline-status")).to_have_text(
+        "1 visit ready offline, with their checklists."
+    )
 
     # In the basement: the inspection page opens from the tablet, never seen on it before.
     context.set_offline(True)
@@ -344,7 +346,9 @@ def test_visits_made_offline_and_a_session_that_ended_offline_keeps_the_queue(
     page.fill("#password", OFFICER[1])
     page.get_by_role("button", name="Sign in").tap()
     page.wait_for_url(re.compile(re.escape(inspect) + "$"))
-    expect(page.locator("#queue .queue-item")).to_have_attribute("data-status", "sent", timeout=20_000)
+    expect(page.locator("#queue .queue-item")).to_have_attribute(
+        "data-status", "sent", timeout=20_000
+    )
     rows = query(dsn, "SELECT outcome, confidence_in_management FROM inspections")
     assert rows == [{"outcome": "compliant", "confidence_in_management": 0}]
     context.close()
