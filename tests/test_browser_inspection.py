@@ -114,6 +114,15 @@ def test_an_offline_inspection_survives_a_reload_and_uploads_once(
     )
     assert small == []
     assert page.evaluate("document.documentElement.scrollWidth") <= TABLET["width"]
+    # And on the narrowest phone, nothing to scroll sideways.
+    page.set_viewport_size({"width": 320, "height": 640})
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > 321)
+            .map(e => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right)"""
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, wide
+    page.set_viewport_size(TABLET)
 
     context.set_offline(True)
     _tap_result(page, "check:dps", "Minor breach")
