@@ -616,3 +616,19 @@ async def test_my_visits_today_and_overdue_nearest_first_then_coming(
         plain[2]["id"],
     ]
     assert (await client.get("/api/v1/visits", params={"lat": 51.3})).status_code == 422
+
+
+async def test_a_visit_has_one_inspection(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    venue_id = await make_venue(db)
+    visit = (
+        await client.post(f"/api/v1/venues/{venue_id}/visits", json={"planned_on": str(today())})
+    ).json()
+    assert (await start(client, venue_id, visit_id=visit["id"])).status_code == 201
+    second = await start(client, venue_id, visit_id=visit["id"])
+    assert second.status_code == 409
+    assert second.json()["invalid_params"][0]["name"] == "visit_id"
+    other = await make_venue(db, "Elsewhere")
+    wrong = await start(client, other, visit_id=visit["id"])
+    assert wrong.status_code == 422 and wrong.json()["invalid_params"][0]["name"] == "visit_id"

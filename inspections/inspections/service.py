@@ -133,7 +133,12 @@ async def start(
         # A retry: what the first request made is the answer, nothing is applied twice.
         return await _loaded(conn, known[0])
     await queries.insert_items(conn, new_id, venue_id, await checklist_for(conn, venue_id))
-    if data.items is not msgspec.UNSET or data.complete or data.summary is not msgspec.UNSET:
+    if (
+        data.items is not msgspec.UNSET
+        or data.complete
+        or data.summary is not msgspec.UNSET
+        or data.confidence_in_management is not msgspec.UNSET
+    ):
         patch = InspectionPatch(
             items=data.items,
             summary=data.summary,

@@ -335,8 +335,12 @@
       };
       d.start.client_uuid = d.id;
       var visit = root.getAttribute("data-visit");
-      if (visit) d.start.visit_id = Number(visit);
-      return put("drafts", d).then(function () {
+      return all("drafts").then(function (drafts) {
+        // A visit has one inspection: another started on this page is not the visit's.
+        var taken = drafts.some(function (o) { return o.start && o.start.visit_id === Number(visit); });
+        if (visit && !taken) d.start.visit_id = Number(visit);
+        return put("drafts", d);
+      }).then(function () {
         // Tell the server at once when there is a network; the queue repeats it (same body) later.
         if (navigator.onLine) call("POST", "/api/v1/venues/" + d.venue + "/inspections", d.start).catch(function () {});
         return open(d);
