@@ -20,7 +20,9 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
+import inspections.actions
 import inspections.flags
+import inspections.inspections
 import venues
 import venues.angela
 import venues.incidents
@@ -56,6 +58,8 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     venues.test_purchases,
     venues.staff,
     venues.returns,
+    inspections.inspections,
+    inspections.actions,
     inspections.flags,
     venues.timeline,
     venues.police,

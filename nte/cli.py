@@ -79,6 +79,7 @@ def _print_demo(summary: Any) -> None:
 
 async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
     """The demo venues, then one account per role; refused in a database the demo did not make."""
+    from inspections.inspections.demo import generate as demo_inspections
     from nte.accounts import ensure_demo_accounts, mark_demo_database
     from venues.demo import demo_managed_venues, load_demo
     from venues.queries import any_venue
@@ -94,6 +95,8 @@ async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
     managed = await demo_managed_venues(conn)
     async with conn.transaction():
         accounts = await ensure_demo_accounts(conn, managed)
+        # After the accounts: the demo officer is the one who inspected.
+        await demo_inspections(conn, "nte-demo-inspections")
     return summary, accounts
 
 

@@ -73,6 +73,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An SIA licence expiring within this many days is flagged."""
     checks_debounce_seconds: int = 5
     """How long the checks wait after a change before running, so a burst costs one run."""
+    action_due_days_minor: int = 28
+    """An action for a minor breach is due this many days after the inspection (DOMAIN.md)."""
+    action_due_days_major: int = 7
+    """An action for a major breach is due this many days after the inspection (DOMAIN.md)."""
+    """How long the checks wait after a change before running, so a burst costs one run."""
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -124,6 +129,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "training_coverage_percent",
         "sia_warning_days",
         "checks_debounce_seconds",
+        "action_due_days_minor",
+        "action_due_days_major",
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)

@@ -345,6 +345,29 @@ RETURN_OVERDUE = Rule(
     """,
 )
 
+# -- actions ---------------------------------------------------------------------------------
+
+ACTIONS_OVERDUE = Rule(
+    name="actions_overdue",
+    title="Actions overdue",
+    severity="medium",
+    state=True,
+    summary="An action set at an inspection is past its due date and not verified",
+    cleared="every action past its due date is verified",
+    # One flag per venue naming every late action; answered but unverified still counts,
+    # since only an officer's verification says the breach is put right.
+    sql="""
+    SELECT a.venue_id, 'overdue',
+           jsonb_build_object('actions', jsonb_agg(a.id ORDER BY a.due_on, a.id)),
+           count(*) || ' action' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END
+               || ' past due: ' || string_agg(a.item || ' (due '
+               || to_char(a.due_on, 'FMDD Mon YYYY') || ')', '; ' ORDER BY a.due_on, a.id)
+    FROM actions a
+    WHERE a.status <> 'verified' AND a.due_on < $2
+    GROUP BY a.venue_id
+    """,
+)
+
 RULES: tuple[Rule, ...] = (
     UNDERAGE_SALE,
     PERSISTENT_UNDERAGE_SALES,
@@ -356,4 +379,5 @@ RULES: tuple[Rule, ...] = (
     ANGELA_RETEST_DUE,
     ANGELA_POSTERS_UNTRAINED,
     RETURN_OVERDUE,
+    ACTIONS_OVERDUE,
 )

@@ -66,6 +66,11 @@ _EVENTS = f"""
            '/venues/' || $1::bigint || '/staff'
     FROM staff s WHERE s.venue_id = $1::bigint AND s.left_on IS NOT NULL
     UNION ALL
+    -- Inspections and actions, through a view their migration keeps: this package reads the
+    -- rows and imports none of the code that makes them.
+    SELECT w.at, w.kind, w.title, w.detail, w.record_id, w.link
+    FROM venue_work_events w WHERE w.venue_id = $1::bigint
+    UNION ALL
     -- One event per act (a request, or a command's minute), however many rows it touched.
     SELECT max(a.at), 'licence',
            CASE WHEN count(*) = 1

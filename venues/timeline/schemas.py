@@ -10,9 +10,17 @@ import msgspec
 __all__ = ["KINDS", "Kind", "TimelineItem", "TimelinePage"]
 
 
-Kind = Literal["incident", "test_purchase", "angela_test", "return", "training", "staff", "licence"]
-
-
+Kind = Literal[
+    "incident",
+    "test_purchase",
+    "angela_test",
+    "return",
+    "training",
+    "staff",
+    "licence",
+    "inspection",
+    "action",
+]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
 
