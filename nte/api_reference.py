@@ -11,7 +11,19 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 
 from nte.assets import asset_url
 
-__all__ = ["ApiReference"]
+__all__ = ["OPTIONS", "ApiReference"]
+
+# The viewer works on a closed network and tells nobody what it shows: no fonts from a CDN,
+# no telemetry, no "Ask AI" agent, no "open in the Scalar client" button and no developer
+# toolbar (whose "Share" uploads the document): each would send the document, or the fact of
+# looking at it, to Scalar's servers, and the policy refuses them anyway.
+OPTIONS: dict[str, Any] = {
+    "withDefaultFonts": False,
+    "telemetry": False,
+    "agent": {"disabled": True},
+    "hideClientButton": True,
+    "showDeveloperTools": "never",
+}
 
 
 class ApiReference(ScalarRenderPlugin):
@@ -19,9 +31,9 @@ class ApiReference(ScalarRenderPlugin):
     none): its options ride on the ``#api-reference`` element's data attributes, which the
     viewer reads when its file loads, and every file comes from /static with its hash."""
 
-    def __init__(self, *, options: dict[str, Any] | None = None) -> None:
+    def __init__(self) -> None:
         # No favicon from a CDN, no inline <style>: the page loads nothing from elsewhere.
-        super().__init__(path="/", options=options, favicon="", style="")
+        super().__init__(path="/", options=OPTIONS, favicon="", style="")
 
     def render(self, request: Request[Any, Any, Any], openapi_schema: dict[str, Any]) -> bytes:
         title = escape(str(openapi_schema["info"]["title"]))
