@@ -18,6 +18,7 @@ from nte.assets import STATIC_PREFIX, asset_version
 from nte.settings import Settings
 
 __all__ = [
+    "FILE_POLICY",
     "IMMUTABLE",
     "PERMISSIONS_POLICY",
     "content_security_policy",
@@ -30,6 +31,14 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 # Inspections take photos and note where the officer stood; nothing else needs a device.
 PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=()"
 HSTS = "max-age=31536000; includeSubDomains"
+# A file opened on its own (a certificate, later a photo or an evidence bundle) is shown by
+# the browser's own viewer, which styles an image inline: such a response may load nothing
+# and run nothing, and only the viewer's styles apply.
+FILE_POLICY = (
+    "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+FILE_TYPES = (b"image/", b"application/pdf", b"audio/", b"video/")
 
 HookHandler = Callable[[Message, Scope], Awaitable[None]]
 
@@ -119,7 +128,13 @@ def security_headers(*, inline_style_paths: Iterable[str] = ()) -> HookHandler:
         # off where it starts: server_header=False).
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
         present = {k.lower() for k, _ in headers}
-        policy = relaxed if scope["path"] in relaxed_paths else strict
+        content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+        if content_type.lower().startswith(FILE_TYPES):
+            policy = FILE_POLICY.encode()
+        elif scope["path"] in relaxed_paths:
+            policy = relaxed
+        else:
+            policy = strict
         wanted = [(b"content-security-policy", policy), *fixed]
         wanted.append((b"cache-control", _cache_control(scope, message["status"]).encode()))
         headers += [(k, v) for k, v in wanted if k not in present]

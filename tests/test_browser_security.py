@@ -7,7 +7,10 @@ from __future__ import annotations
 import functools
 import http.server
 import re
+import struct
 import threading
+import time
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -185,6 +188,80 @@ def test_pages_and_their_htmx_work_with_no_policy_violation(
         admin.goto(base + path)
         expect(admin.locator("h1").first).to_be_visible()
     settle(admin)
+    settle(page)
+    assert not seen, "\n".join(seen)
+
+
+def _png(width: int = 40, height: int = 30) -> bytes:
+    """A small red PNG, made here so the test needs no file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+PDF = b"""%PDF-1.4
+1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj
+trailer<</Root 1 0 R>>
+%%EOF"""
+
+
+def test_a_certificate_opens_in_the_browsers_own_viewer_with_no_violation(
+    browser: Any, live_server: Any, borough: dict[str, Any], dsn: str
+) -> None:
+    """An image or PDF opened on its own is shown by Chromium's viewer, which styles an image
+    inline: such files get a policy of their own (nothing loads, nothing runs)."""
+    from playwright.sync_api import expect
+
+    async def upload(conn: asyncpg.Connection) -> list[int]:
+        made = []
+        for kind, name, content in [
+            ("image/png", "wave.png", _png()),
+            ("application/pdf", "act.pdf", PDF),
+        ]:
+            training = await conn.fetchval(
+                "INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on) "
+                "VALUES ($1, $2, 'wave', current_date, current_date + 365) RETURNING id",
+                borough["venue"],
+                borough["staff"],
+            )
+            await conn.execute(
+                "INSERT INTO training_certificates (venue_id, training_id, filename, "
+                "content_type, size, content) VALUES ($1, $2, $3, $4, $5, $6)",
+                borough["venue"],
+                training,
+                name,
+                kind,
+                len(content),
+                content,
+            )
+            made.append(training)
+        return made
+
+    image, pdf = in_database(dsn, upload)
+    seen: list[str] = []
+    page = watched(browser, seen).new_page()
+    sign_in_on_the_way(page, f"{live_server.url}/training/{image}/certificate", *OFFICER)
+    expect(page.locator("img")).to_be_visible()
+    assert page.locator("img").evaluate("img => img.naturalWidth") == 40
+    settle(page)
+    page.goto(f"{live_server.url}/training/{pdf}/certificate")
+    # Chromium's PDF viewer is an extension frame inside the page: it starts, or it is refused.
+    deadline = time.monotonic() + 20
+    while not any(f.url.startswith("chrome-extension://") for f in page.frames):
+        assert time.monotonic() < deadline, "the PDF viewer did not start"
+        page.wait_for_timeout(100)
     settle(page)
     assert not seen, "\n".join(seen)
 

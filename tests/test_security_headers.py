@@ -18,10 +18,12 @@ import asyncpg
 import httpx
 import msgspec
 import pytest
-from litestar import Litestar
+from litestar import Litestar, get
+from litestar.datastructures import CacheControlHeader, State
 
 from nte.assets import asset_url, asset_version
 from nte.auth.middleware import CSRF_COOKIE, SESSION_COOKIE
+from nte.security_headers import security_headers
 from nte.settings import Settings, SettingsError, load_settings
 from tests.conftest import NTE, REPO, People
 from tests.test_access_matrix import World, is_public, route_table
@@ -40,6 +42,9 @@ def policy(response: httpx.Response) -> dict[str, list[str]]:
     return parsed
 
 
+FILE_TYPES = ("image/", "application/pdf")
+
+
 def header_problems(response: httpx.Response, *, inline_styles: bool = False) -> list[str]:
     """What is missing or wrong in one response's security headers (empty when all is well)."""
     h = response.headers
@@ -47,19 +52,30 @@ def header_problems(response: httpx.Response, *, inline_styles: bool = False) ->
     problems = []
     if not csp:
         return ["no Content-Security-Policy"]
-    wanted = {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"] if inline_styles else ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
-        "object-src": ["'none'"],
-    }
+    if h.get("content-type", "").startswith(FILE_TYPES):
+        # A file shown by the browser's own viewer: nothing loads, nothing runs.
+        wanted = {
+            "default-src": ["'none'"],
+            "script-src": None,
+            "img-src": ["'self'"],
+            "style-src": ["'unsafe-inline'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": ["'none'"],
+        }
+    else:
+        wanted = {
+            "default-src": ["'self'"],
+            "script-src": ["'self'"],
+            "style-src": ["'self'", "'unsafe-inline'"] if inline_styles else ["'self'"],
+            "frame-ancestors": ["'none'"],
+            "form-action": ["'self'"],
+            "object-src": ["'none'"],
+        }
+        if csp.get("img-src", [])[:3] != ["'self'", "data:", "blob:"]:
+            problems.append(f"CSP img-src is {csp.get('img-src')}")
     for directive, sources in wanted.items():
         if csp.get(directive) != sources:
             problems.append(f"CSP {directive} is {csp.get(directive)}, expected {sources}")
-    if csp.get("img-src", [])[:3] != ["'self'", "data:", "blob:"]:
-        problems.append(f"CSP img-src is {csp.get('img-src')}")
     for expected in {
         "x-content-type-options": "nosniff",
         "x-frame-options": "DENY",
@@ -157,6 +173,32 @@ async def test_a_page_allows_no_inline_script_or_style_and_the_api_reference_onl
     assert "data-configuration=" in reference.text and "telemetry&quot;:false" in reference.text
     document = await client.get("/schema/openapi.json")
     assert document.status_code == 200 and policy(document)["style-src"] == ["'self'"]
+
+
+async def test_a_public_page_that_may_be_kept_a_while_says_so_itself(settings: Settings) -> None:
+    """The hook's no-store is a default: a handler's own Cache-Control (a public page, kept
+    a few minutes) is left as it is, and every other header is still added."""
+
+    @get("/public/brief", cache_control=CacheControlHeader(public=True, max_age=300))
+    async def brief() -> str:
+        return "public"
+
+    @get("/personal")
+    async def personal() -> str:
+        return "personal"
+
+    app = Litestar(
+        [brief, personal],
+        before_send=[security_headers()],
+        state=State({"settings": settings}),
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
+    ) as c:
+        kept = await c.get("/public/brief")
+        assert kept.headers["cache-control"] == "max-age=300, public"
+        assert not header_problems(kept)
+        assert (await c.get("/personal")).headers["cache-control"] == "no-store"
 
 
 STATIC_LINK = re.compile(r'(?:src|href)="(/static/[^"]*)"')
