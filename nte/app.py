@@ -14,7 +14,6 @@ from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -34,6 +33,8 @@ import venues.timeline
 from inspections.flags.sweep import run_checks
 from nte import __version__
 from nte.admin import AdminPages
+from nte.api_reference import ApiReference
+from nte.assets import asset_url
 from nte.auth.api import AuthController
 from nte.auth.guards import STAFF, signed_in
 from nte.auth.middleware import auth_middleware
@@ -44,6 +45,7 @@ from nte.errors import exception_handlers
 from nte.health import healthz, readyz
 from nte.request_log import request_log_middleware
 from nte.scheduler import Scheduler
+from nte.security_headers import security_headers
 from nte.settings import Settings
 
 __all__ = ["ATTRIBUTION", "create_app"]
@@ -76,6 +78,7 @@ def _template_engine(engine: JinjaTemplateEngine) -> None:
     env = engine.engine
     env.globals["attribution"] = ATTRIBUTION
     env.globals["version"] = __version__
+    env.globals["static_url"] = asset_url
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize()
     env.globals["me"] = lambda request: request.scope.get("user")
     env.globals["is_staff"] = lambda request: (
@@ -133,6 +136,8 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         lifespan=[lifespan],
         state=State({"settings": settings, "dsn": dsn}),
         middleware=[request_log_middleware, auth_middleware],
+        # Every response, a 404 for an unknown address and a failed CSRF check included.
+        before_send=[security_headers(inline_style_paths={"/schema"})],
         exception_handlers=exception_handlers,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
@@ -146,15 +151,11 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
             description="Compliance tracker for licensed venues. " + ATTRIBUTION,
             path="/schema",
             # The API's reference is for people who may use the API: signed in, any role.
-            openapi_router=Router(path="/schema", route_handlers=[], guards=[signed_in]),
-            render_plugins=[
-                ScalarRenderPlugin(
-                    js_url="/static/scalar-standalone.js",
-                    css_url="/static/scalar.css",
-                    path="/",
-                    options={"withDefaultFonts": False},
-                )
-            ],
+            # (Not described in itself: the reference's own routes are not the API.)
+            openapi_router=Router(
+                path="/schema", route_handlers=[], guards=[signed_in], include_in_schema=False
+            ),
+            render_plugins=[ApiReference()],
         ),
         debug=False,
     )

@@ -181,7 +181,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     app = create_app(settings, dsn)
     logging.getLogger("nte").info("ready to serve after %.1fs", time.perf_counter() - started)
     print(f"nte serving on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    # No "server: uvicorn": a response does not name the software behind it (ASVS 14.3.3).
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:

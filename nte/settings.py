@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -42,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_port: int = 25
     mail_from: str = "nte@localhost"
     base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the service; ``https://`` turns on Secure cookies and HSTS."""
+    map_tiles_url: str | None = None
+    """A map tile server's URL template (``https://tiles.example/{z}/{x}/{y}.png``); unset, maps
+    are drawn on a plain background and the pages load no image from another host."""
     scheduler: bool = True
     """Run the scheduled checks in this process (``NTE_SCHEDULER=on|off``)."""
     return_due_days: int = 14
@@ -79,6 +84,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An action for a major breach is due this many days after the inspection (DOMAIN.md)."""
     """How long the checks wait after a change before running, so a burst costs one run."""
 
+    @property
+    def https(self) -> bool:
+        """Served over https: cookies are Secure and ``__Host-`` named, and HSTS is sent."""
+        return self.base_url.startswith("https://")
+
 
 def _bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
@@ -94,6 +104,18 @@ def _int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _tiles_url(raw: str) -> str:
+    # The policy names the tile host, so it must have one: a typo would otherwise open the
+    # pages to a host nobody meant, or block every tile without a word.
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(
+            f"NTE_MAP_TILES_URL must be an http(s) URL such as "
+            f"https://tiles.example/{{z}}/{{x}}/{{y}}.png, not {raw!r}"
+        )
+    return raw.strip()
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +135,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["mail_from"] = raw
     if raw := env.get("NTE_BASE_URL"):
         fields["base_url"] = raw.rstrip("/")
+    if raw := env.get("NTE_MAP_TILES_URL"):
+        fields["map_tiles_url"] = _tiles_url(raw)
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (

@@ -260,7 +260,7 @@ class LiveServer:
 
     def __init__(self, app: Litestar) -> None:
         self.config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", server_header=False
         )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -59,8 +59,9 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) return;
   if (SHELL_FILES.indexOf(url.pathname) >= 0) {
     // The shell from the cache, refreshed behind it for next time.
+    // Pages link them with a content hash (?v=...): any version kept serves until the fresh one lands.
     event.respondWith(caches.open(SHELL).then(function (c) {
-      return c.match(request).then(function (hit) {
+      return c.match(request, { ignoreSearch: true }).then(function (hit) {
         var fresh = fetch(request).then(function (r) { if (r.ok) c.put(request, r.clone()); return r; });
         return hit || fresh;
       });
