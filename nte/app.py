@@ -24,6 +24,7 @@ from inspections.flags.api import FlagController
 from inspections.flags.pages import FlagPages
 from inspections.flags.sweep import run_checks
 from nte import __version__
+from nte.accessibility import accessibility_statement
 from nte.admin import AdminPages
 from nte.auth.api import AuthController
 from nte.auth.guards import STAFF, signed_in
@@ -112,6 +113,7 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         route_handlers=[
             healthz,
             readyz,
+            accessibility_statement,
             AuthController,
             LoginPages,
             AdminPages,

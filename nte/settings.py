@@ -73,6 +73,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An SIA licence expiring within this many days is flagged."""
     checks_debounce_seconds: int = 5
     """How long the checks wait after a change before running, so a burst costs one run."""
+    accessibility_contact: str = ""
+    """Where people report an accessibility problem (an e-mail address), shown in the
+    accessibility statement at /accessibility; unset, it sends them to their administrator."""
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -108,6 +111,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["mail_from"] = raw
     if raw := env.get("NTE_BASE_URL"):
         fields["base_url"] = raw.rstrip("/")
+    if raw := env.get("NTE_ACCESSIBILITY_CONTACT"):
+        fields["accessibility_contact"] = raw.strip()
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (
