@@ -609,3 +609,29 @@ def test_the_keyboard_skips_to_the_content_and_htmx_changes_are_announced(
     expect(page.locator(".card")).to_have_count(1)
     expect(announcer).to_have_text("1 venue matching “Society”")
     page.context.close()
+
+
+def test_a_wide_table_scrolls_in_its_box_and_keeps_its_names_in_view(
+    browser: Any, borough: Borough
+) -> None:
+    """On a 320 px screen the training grid scrolls inside its box, the person's name stays
+    at the left, and a cell reached with the keyboard going back left is not under it."""
+    page = open_as(browser, borough, "officer")
+    page.set_viewport_size(NARROWEST)
+    page.goto(borough.url + borough.fill("/venues/{venue_id:int}/staff"))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    grid = page.locator(".grid-scroll")
+    assert grid.evaluate("box => box.scrollWidth > box.clientWidth"), "the grid is wider"
+    row = page.locator(".training-grid tbody tr").first
+    cells = row.locator("td a")
+    cells.last.focus()
+    name = row.locator("th").bounding_box()
+    assert name is not None and name["x"] >= 0, "the name column stays in view"
+    covered = []
+    for _ in range(cells.count() - 1):
+        page.keyboard.press("Shift+Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused["covered"]:
+            covered.append(focused["what"])
+    assert not covered, f"under the name column when focused: {covered}"
+    page.context.close()
