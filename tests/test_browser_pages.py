@@ -69,7 +69,9 @@ window.addEventListener('securitypolicyviolation', e => window.__csp.push(
 """
 
 # The page has loaded and no htmx request, swap or settle is under way.
-SETTLED = """() => document.readyState === 'complete' && window.htmx !== undefined &&
+# Loaded, and htmx (where the page uses it: the tablet inspection pages do not) done swapping.
+SETTLED = """() => document.readyState === 'complete' &&
+  (window.htmx !== undefined || !document.querySelector('script[src*="htmx"]')) &&
   !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"""
 
 # The elements sticking out past the screen's edge, outside any box that scrolls by itself.
@@ -180,6 +182,8 @@ DEMO_RECORDS = {
     "incident_id": "SELECT min(id) FROM incidents WHERE venue_id = $1",
     "return_id": "SELECT min(id) FROM monthly_returns WHERE venue_id = $1",
     "flag_id": "SELECT min(id) FROM flags WHERE venue_id = $1",
+    "inspection_id": "SELECT min(id) FROM inspections WHERE venue_id = $1 AND completed_at IS NOT NULL",
+    "action_id": "SELECT min(id) FROM actions WHERE venue_id = $1",
     "user_id": "SELECT min(u.id) FROM users u JOIN user_venues uv ON uv.user_id = u.id "
     "WHERE uv.venue_id = $1",
 }
