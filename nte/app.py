@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import inspections.actions
+import inspections.exports
 import inspections.flags
 import inspections.inspections
 import venues
@@ -61,6 +62,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.inspections,
     inspections.actions,
     inspections.flags,
+    inspections.exports,
     venues.timeline,
     venues.police,
 )
