@@ -28,6 +28,7 @@ import venues
 import venues.angela
 import venues.incidents
 import venues.police
+import venues.public
 import venues.returns
 import venues.staff
 import venues.test_purchases
@@ -65,6 +66,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.exports,
     venues.timeline,
     venues.police,
+    venues.public,
 )
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."

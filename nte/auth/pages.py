@@ -29,6 +29,10 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/invite/{token:str}",
         "/api/v1/auth/login",
         "/static",
+        # No personal data, the same for everyone (venues/public).
+        "/public/ask-for-angela",
+        "/public/ask-for-angela.json",
+        "/public/town-centre",
     }
 )
 
