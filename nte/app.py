@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import inspections.actions
+import inspections.evidence
 import inspections.exports
 import inspections.flags
 import inspections.inspections
@@ -64,6 +65,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.actions,
     inspections.flags,
     inspections.exports,
+    inspections.evidence,
     venues.timeline,
     venues.police,
     venues.public,
