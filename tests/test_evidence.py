@@ -22,7 +22,11 @@ from tests.helpers import BROWSER, Client, add_venue, problem
 
 START, END = date(2026, 3, 1), date(2026, 5, 31)
 VICTIM = "Jane Doe"
-SENSITIVE = f"{VICTIM} was followed into the toilets and assaulted; door staff held the man."
+SENSITIVE = (
+    f"{VICTIM} was followed into the toilets and assaulted; door staff held the man until "
+    "the police came. She left with a friend; the bar manager kept the CCTV of the corridor "
+    "and the till roll, and the door supervisor wrote a statement at the end of the night. "
+) * 3
 REPORTER = "Maxine Manager"
 
 

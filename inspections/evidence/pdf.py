@@ -20,9 +20,9 @@ from venues.schemas import Condition, Venue
 
 __all__ = ["LINE_CHARS", "Rendered", "lines", "render"]
 
-LINE_CHARS = 78
+LINE_CHARS = 60
 """Characters a line of a field holds: the template sets values in a monospaced font whose
-78 characters fit the column, so lines cut here are the lines printed."""
+60 characters fit the value column (64 would), so lines cut here are the lines printed."""
 
 
 def lines(value: Any) -> list[str]:

@@ -12,7 +12,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 
-from inspections.exports.service import csv_chunks
+from inspections.exports.service import columns, csv_chunks
 from inspections.flags.queries import stream_flags
 from inspections.flags.schemas import Flag
 from inspections.inspections.queries import stream_inspections
@@ -29,10 +29,6 @@ __all__ = ["ExportController"]
 Rows = Callable[[Connection], AsyncIterator[msgspec.Struct]]
 
 
-def _columns(struct: type[msgspec.Struct]) -> list[str]:
-    return [f.encode_name for f in msgspec.structs.fields(struct)]
-
-
 def _csv(
     request: Request[Any, Any, Any], name: str, struct: type[msgspec.Struct], rows: Rows
 ) -> Stream:
@@ -46,7 +42,7 @@ def _csv(
         async with pool.acquire() as conn:
             async with conn.transaction(isolation="repeatable_read", readonly=True):
                 await set_actor(conn, actor_id=identity.user_id, actor=identity.label)
-                async for chunk in csv_chunks(_columns(struct), rows(conn)):
+                async for chunk in csv_chunks(columns(struct), rows(conn)):
                     yield chunk
 
     return Stream(

@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["CHUNK_ROWS", "FORMULA_STARTS", "csv_chunks", "neutralise"]
+__all__ = ["CHUNK_ROWS", "FORMULA_STARTS", "columns", "csv_chunks", "neutralise"]
 
 # A cell starting with one of these is read as a formula by Excel, LibreOffice and Sheets
 # (tab and carriage return too: some of them skip leading whitespace before looking).
@@ -17,6 +17,11 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 CHUNK_ROWS = 500
 """Rows encoded per chunk sent: memory holds one chunk, however long the export."""
+
+
+def columns(struct: type[msgspec.Struct]) -> list[str]:
+    """The CSV header: the field names the API answers."""
+    return [f.encode_name for f in msgspec.structs.fields(struct)]
 
 
 def neutralise(value: Any) -> str:
