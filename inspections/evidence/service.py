@@ -7,6 +7,7 @@ exhibits, numbers, pages and page numbers: a hearing can say "page 12" to everyo
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -356,9 +357,13 @@ async def make_bundle(
     )
     made_by = await maker_name(conn, maker.user_id)
     label = AUDIENCE_LABELS[audience]
-    rendered: Rendered = render(
+    conditions = await list_conditions(conn, venue.id)
+    # Compiling takes seconds for a busy venue: off the event loop, so the process keeps
+    # answering everyone else meanwhile.
+    rendered: Rendered = await asyncio.to_thread(
+        render,
         venue,
-        await list_conditions(conn, venue.id),
+        conditions,
         gathered,
         period=(start.isoformat(), end.isoformat()),
         audience_label=label,
