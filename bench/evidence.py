@@ -77,7 +77,8 @@ class EvidenceBenchmark(msgspec.Struct):
             f"of {self.photo_kb:.0f} KB",
             *(
                 f"  {r.audience:>6} copy: {r.seconds:5.1f} s ({r.cpu_seconds:.1f} s CPU), "
-                f"{r.pages} pages, {r.exhibits} exhibits, {r.megabytes:.1f} MB; resident high-water grew {r.rss_growth_mb:.0f} MB"
+                f"{r.pages} pages, {r.exhibits} exhibits, {r.megabytes:.1f} MB; "
+                f"resident high-water grew {r.rss_growth_mb:.0f} MB"
                 for r in self.runs
             ),
             f"  process peak resident memory: {self.peak_rss_mb:.0f} MB",
