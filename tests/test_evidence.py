@@ -344,6 +344,10 @@ async def test_the_venue_page_offers_the_form_to_the_licensing_team_only(
         assert "attachment" in made.headers["content-disposition"]
         listing = await officer.get(f"/venues/{review.venue}/evidence", headers=BROWSER)
         assert hashlib.sha256(made.content).hexdigest() in listing.text
+        # The venue page lists them too, in the part htmx loads once the page is shown.
+        assert f'hx-get="/venues/{review.venue}/evidence/made"' in page.text
+        shown = await officer.get(f"/venues/{review.venue}/evidence/made", headers=BROWSER)
+        assert hashlib.sha256(made.content).hexdigest() in shown.text
         bad = await officer.post(
             f"/venues/{review.venue}/evidence",
             data={"from": END.isoformat(), "to": START.isoformat(), "audience": "panel"},

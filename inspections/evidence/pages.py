@@ -40,6 +40,12 @@ class EvidencePages(Controller):
             context=await _context(conn, venue_id, {}, {}),
         )
 
+    @get("/venues/{venue_id:int}/evidence/made")
+    async def bundles_made(self, conn: RequestConnection, venue_id: FromPath[int]) -> Template:
+        """The venue page's list of bundles made, loaded by htmx once the page is shown."""
+        context = await _context(conn, venue_id, {}, {})
+        return Template(template_name="evidence/_bundles.html", context=context)
+
     @post("/venues/{venue_id:int}/evidence")
     async def make(
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
