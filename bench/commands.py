@@ -47,6 +47,22 @@ def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
     _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
 
 
+def cmd_bench_exports(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.exports import SMALL, run
+
+    if args.incidents < SMALL:
+        raise UsageError(f"--incidents must be at least {SMALL}")
+    _benchmark(lambda: run(database_url(settings), args.incidents))
+
+
+def cmd_bench_evidence(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.evidence import run
+
+    if args.photos < 0 or args.events < args.photos * 2 + 100:
+        raise UsageError("--events must be at least 2 x --photos + 100, and --photos at least 0")
+    _benchmark(lambda: run(database_url(settings), args.events, args.photos))
+
+
 def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``bench`` and its benchmarks to the ``nte`` command's subcommands."""
     bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
@@ -69,3 +85,14 @@ def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     bench_http.add_argument("--requests", type=int, default=3000)
     bench_http.add_argument("--concurrency", type=int, default=16)
     bench_http.set_defaults(func=cmd_bench_http)
+    bench_exports = bench.add_parser(
+        "exports", help="memory of streaming the incidents CSV, 20,000 rows against --incidents"
+    )
+    bench_exports.add_argument("--incidents", type=int, default=2_000_000)
+    bench_exports.set_defaults(func=cmd_bench_exports)
+    bench_evidence = bench.add_parser(
+        "evidence", help="time, pages, size and memory of an evidence bundle of a busy venue"
+    )
+    bench_evidence.add_argument("--events", type=int, default=500)
+    bench_evidence.add_argument("--photos", type=int, default=50)
+    bench_evidence.set_defaults(func=cmd_bench_evidence)

@@ -20,12 +20,15 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import inspections.actions
+import inspections.evidence
+import inspections.exports
 import inspections.flags
 import inspections.inspections
 import venues
 import venues.angela
 import venues.incidents
 import venues.police
+import venues.public
 import venues.returns
 import venues.staff
 import venues.test_purchases
@@ -64,8 +67,11 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.inspections,
     inspections.actions,
     inspections.flags,
+    inspections.exports,
+    inspections.evidence,
     venues.timeline,
     venues.police,
+    venues.public,
 )
 
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."

@@ -33,6 +33,7 @@ VENUE_RECORDS = {
     "photo_id",
     "action_id",
     "visit_id",
+    "bundle_id",
 }
 # Path parameters that name something that is not a venue's (admin-only records, links).
 NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path"}
@@ -189,6 +190,16 @@ class World:
                     "VALUES ($1, $2, current_date) RETURNING id",
                     self.venue_a,
                     self.users["officer"],
+                )
+            )
+        if name == "bundle_id":
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO evidence_bundles (venue_id, audience, period_from, period_to, "
+                    "sha256, pages, exhibits, size, made_by_name, content) VALUES ($1, 'panel', "
+                    "current_date, current_date, repeat('0', 64), 1, 0, 8, 'Test', '%PDF-1.4') "
+                    "RETURNING id",
+                    self.venue_a,
                 )
             )
         if name == "user_id":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -29,6 +30,7 @@ __all__ = [
     "get_venue",
     "list_conditions",
     "list_venues",
+    "stream_venues",
     "update_condition",
     "update_venue",
 ]
@@ -111,6 +113,17 @@ async def list_venues(
             f"SELECT count(*) FROM venues v WHERE {_VENUE_FILTER}", *filters
         )
     return [_venue({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
+
+
+async def stream_venues(
+    conn: Connection, *, venue_ids: list[int] | None = None, status: str | None = None
+) -> AsyncIterator[Venue]:
+    """Every venue ``list_venues`` would page through, by name, from a cursor (the connection
+    must be in a transaction)."""
+    sql = f"""SELECT {VENUE_COLUMNS} FROM venues v WHERE {_VENUE_FILTER}
+              ORDER BY lower(v.name), v.id"""
+    async for record in conn.cursor(sql, None, status, None, venue_ids, None, prefetch=500):
+        yield _venue(record)
 
 
 async def get_venue(conn: Connection, venue_id: int) -> Venue | None:

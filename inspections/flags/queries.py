@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
+
 import msgspec
 
 from inspections.flags.schemas import Flag
@@ -13,6 +16,7 @@ __all__ = [
     "RESOLVE",
     "get_flag",
     "list_flags",
+    "stream_flags",
 ]
 
 
@@ -23,6 +27,13 @@ _COLUMNS = """
 # Most severe first, then newest: the order an officer should read them in.
 _ORDER = """array_position(ARRAY['serious', 'high', 'medium', 'low'], f.severity),
             f.opened_at DESC, f.id DESC"""
+
+
+# The filters of the list, shared by a page of it and the whole of it as a stream ($1-$4).
+_FILTER = """($1::text IS NULL OR f.status = $1 OR ($1 = 'current' AND f.status <> 'resolved'))
+          AND ($2::text IS NULL OR f.rule = $2)
+          AND ($3::bigint IS NULL OR f.venue_id = $3)
+          AND ($4::bigint[] IS NULL OR f.venue_id = ANY ($4))"""
 
 
 async def list_flags(
@@ -40,10 +51,7 @@ async def list_flags(
         f"""
         SELECT {_COLUMNS}, count(*) OVER () AS total
         FROM flags f JOIN venues v ON v.id = f.venue_id
-        WHERE ($1::text IS NULL OR f.status = $1 OR ($1 = 'current' AND f.status <> 'resolved'))
-          AND ($2::text IS NULL OR f.rule = $2)
-          AND ($3::bigint IS NULL OR f.venue_id = $3)
-          AND ($4::bigint[] IS NULL OR f.venue_id = ANY ($4))
+        WHERE {_FILTER}
         ORDER BY {_ORDER}
         LIMIT $5 OFFSET $6
         """,
@@ -56,6 +64,29 @@ async def list_flags(
     )
     total = rows[0]["total"] if rows else 0
     return [msgspec.convert({k: r[k] for k in r.keys() if k != "total"}, Flag) for r in rows], total
+
+
+async def stream_flags(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    rule: str | None = None,
+    venue_id: int | None = None,
+    venue_ids: list[int] | None = None,
+    opened_since: datetime | None = None,
+    opened_until: datetime | None = None,
+) -> AsyncIterator[Flag]:
+    """Every flag ``list_flags`` would page through (in its order) from a cursor; the
+    connection must be in a transaction. ``opened_*`` bound when the flag was raised."""
+    sql = f"""
+        SELECT {_COLUMNS} FROM flags f JOIN venues v ON v.id = f.venue_id
+        WHERE {_FILTER}
+          AND ($5::timestamptz IS NULL OR f.opened_at >= $5)
+          AND ($6::timestamptz IS NULL OR f.opened_at < $6)
+        ORDER BY {_ORDER}"""
+    args = (status, rule, venue_id, venue_ids, opened_since, opened_until)
+    async for record in conn.cursor(sql, *args, prefetch=500):
+        yield msgspec.convert(dict(record), Flag)
 
 
 async def get_flag(conn: Connection, flag_id: int) -> Flag | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "list_inspections",
     "list_visits",
     "manager_emails",
+    "stream_inspections",
 ]
 
 # Owner lookups for venue_scope guards: the venue each record belongs to.
@@ -201,9 +203,7 @@ async def get_inspection(conn: Connection, inspection_id: int) -> Inspection | N
     return msgspec.convert(data, Inspection, from_attributes=True, strict=False)
 
 
-async def list_inspections(conn: Connection, venue_id: int) -> list[InspectionSummary]:
-    rows = await conn.fetch(
-        """
+_SUMMARY_SELECT = """
         SELECT i.id, i.venue_id, i.client_uuid,
                coalesce(nullif(u.display_name, ''), u.email, '') AS officer_name, i.kind,
                i.started_at, i.completed_at, i.outcome,
@@ -211,13 +211,28 @@ async def list_inspections(conn: Connection, venue_id: int) -> list[InspectionSu
                 WHERE it.inspection_id = i.id AND it.result IN ('minor', 'major')) AS breaches,
                (SELECT count(*) FROM actions a
                 WHERE a.inspection_id = i.id AND a.status <> 'verified') AS open_actions
-        FROM inspections i LEFT JOIN users u ON u.id = i.officer_id
-        WHERE i.venue_id = $1
-        ORDER BY i.started_at DESC, i.id DESC
-        """,
+        FROM inspections i LEFT JOIN users u ON u.id = i.officer_id"""
+
+
+async def list_inspections(conn: Connection, venue_id: int) -> list[InspectionSummary]:
+    rows = await conn.fetch(
+        f"{_SUMMARY_SELECT} WHERE i.venue_id = $1 ORDER BY i.started_at DESC, i.id DESC",
         venue_id,
     )
     return [msgspec.convert(dict(r), InspectionSummary) for r in rows]
+
+
+async def stream_inspections(
+    conn: Connection, *, venue_id: int | None = None, venue_ids: list[int] | None = None
+) -> AsyncIterator[InspectionSummary]:
+    """The inspections of one venue or of every venue in ``venue_ids`` (None: all), newest
+    first, from a cursor (the connection must be in a transaction)."""
+    sql = f"""{_SUMMARY_SELECT}
+        WHERE ($1::bigint IS NULL OR i.venue_id = $1)
+          AND ($2::bigint[] IS NULL OR i.venue_id = ANY ($2))
+        ORDER BY i.started_at DESC, i.id DESC"""
+    async for record in conn.cursor(sql, venue_id, venue_ids, prefetch=500):
+        yield msgspec.convert(dict(record), InspectionSummary)
 
 
 async def item_ids(conn: Connection, inspection_id: int) -> dict[str, int]:

@@ -47,6 +47,8 @@ CSRF_HEADER = "x-csrftoken"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Password login is what makes a session, so it cannot need one; it carries no cookie authority.
 CSRF_EXEMPT_PATHS = {"/api/v1/auth/login"}
+# The pages anyone may read (and caches may keep): they get no cookie.
+PUBLIC_PREFIX = "/public/"
 
 
 def cookie_name(settings: Settings, name: str) -> str:
@@ -131,7 +133,8 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
                     "reload the page and try again"
                 )
 
-        if new_cookie is None:
+        # A public page is cached and shared: it must not hand everyone the same CSRF cookie.
+        if new_cookie is None or scope["path"].startswith(PUBLIC_PREFIX):
             await app(scope, receive, send)
             return
         secure = "; Secure" if settings.https else ""

@@ -30,6 +30,10 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/api/v1/auth/login",
         "/accessibility",
         "/static",
+        # No personal data, the same for everyone (venues/public).
+        "/public/ask-for-angela",
+        "/public/ask-for-angela.json",
+        "/public/town-centre",
     }
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,13 @@ from nte.db import Connection
 from venues.incidents.schemas import Incident, IncidentCreate
 from venues.incidents.service import sees_every_detail
 
-__all__ = ["INCIDENT_OWNER", "create_incident", "get_incident", "list_incidents"]
+__all__ = [
+    "INCIDENT_OWNER",
+    "create_incident",
+    "get_incident",
+    "list_incidents",
+    "stream_incidents",
+]
 
 # $1 and $2 of every read are the viewer: may they see every sensitive incident, and who they are.
 _SHOWN = "(NOT i.sensitive OR $1::boolean OR coalesce(i.reported_by = $2::bigint, false))"
@@ -44,6 +51,28 @@ def _viewer(identity: Identity) -> tuple[bool, int]:
     return sees_every_detail(identity), identity.user_id
 
 
+# The list's filters, shared by a page of it and the whole of it as a stream ($1-$8).
+_LIST_FILTER = f"""
+    ($3::bigint IS NULL OR i.venue_id = $3)
+    AND ($4::bigint[] IS NULL OR i.venue_id = ANY ($4)
+         OR (i.venue_id IS NULL AND i.reported_by = $2))
+    AND ($5::text IS NULL OR (i.category = $5 AND {_SHOWN}))
+    AND ($6::text IS NULL OR (i.severity = $6 AND {_SHOWN}))
+    AND ($7::timestamptz IS NULL OR i.occurred_at >= $7)
+    AND ($8::timestamptz IS NULL OR i.occurred_at < $8)"""
+
+
+def _list_args(
+    viewer: Identity,
+    venue_id: int | None,
+    category: str | None,
+    severity: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[Any, ...]:
+    return (*_viewer(viewer), venue_id, viewer.venue_scope(), category, severity, since, until)
+
+
 async def list_incidents(
     conn: Connection,
     viewer: Identity,
@@ -63,28 +92,14 @@ async def list_incidents(
     filter only matches incidents whose details the viewer may see, or filtering would
     reveal what a redacted incident was.
     """
-    scope = viewer.venue_scope()
     rows = await conn.fetch(
         f"""
         SELECT {INCIDENT_COLUMNS}, count(*) OVER () AS total
-        FROM incidents i
-        WHERE ($3::bigint IS NULL OR i.venue_id = $3)
-          AND ($4::bigint[] IS NULL OR i.venue_id = ANY ($4)
-               OR (i.venue_id IS NULL AND i.reported_by = $2))
-          AND ($5::text IS NULL OR (i.category = $5 AND {_SHOWN}))
-          AND ($6::text IS NULL OR (i.severity = $6 AND {_SHOWN}))
-          AND ($7::timestamptz IS NULL OR i.occurred_at >= $7)
-          AND ($8::timestamptz IS NULL OR i.occurred_at < $8)
+        FROM incidents i WHERE {_LIST_FILTER}
         ORDER BY i.occurred_at DESC, i.id DESC
         LIMIT $9 OFFSET $10
         """,
-        *_viewer(viewer),
-        venue_id,
-        scope,
-        category,
-        severity,
-        since,
-        until,
+        *_list_args(viewer, venue_id, category, severity, since, until),
         limit,
         offset,
     )
@@ -103,6 +118,27 @@ async def list_incidents(
             offset=0,
         )
     return [_incident({k: r[k] for k in r.keys() if k != "total"}) for r in rows], total
+
+
+async def stream_incidents(
+    conn: Connection,
+    viewer: Identity,
+    *,
+    venue_id: int | None = None,
+    category: str | None = None,
+    severity: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    oldest_first: bool = False,
+) -> AsyncIterator[Incident]:
+    """Every incident ``list_incidents`` would page through, one at a time from a cursor, so
+    memory stays flat however many there are; the connection must be in a transaction."""
+    order = "ASC" if oldest_first else "DESC"
+    sql = f"""SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE {_LIST_FILTER}
+              ORDER BY i.occurred_at {order}, i.id {order}"""
+    args = _list_args(viewer, venue_id, category, severity, since, until)
+    async for record in conn.cursor(sql, *args, prefetch=500):
+        yield _incident(record)
 
 
 async def get_incident(conn: Connection, viewer: Identity, incident_id: int) -> Incident | None:

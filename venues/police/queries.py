@@ -13,6 +13,7 @@ __all__ = [
     "MIN_RADIUS",
     "area_crimes",
     "distance_metres",
+    "months_near",
 ]
 
 # The radius of the area around a venue, in metres: wide enough for a street, not a town.
@@ -49,6 +50,32 @@ def distance_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(h)))
 
 
+def _box(latitude: float, radius_metres: int) -> tuple[float, float]:
+    """Half the height and width, in degrees, of a box a little wider than the circle, so
+    rounding never cuts off a crime on its edge."""
+    half_height = math.degrees(radius_metres / EARTH_RADIUS_METRES) * 1.01
+    return half_height, half_height / max(math.cos(math.radians(latitude)), 0.01)
+
+
+async def months_near(
+    conn: Connection, latitude: float, longitude: float, radius_metres: int, crime_types: list[str]
+) -> list[tuple[str, dict[str, int]]]:
+    """Every imported month (oldest first) with its count of each of ``crime_types`` within
+    ``radius_metres`` of the point: the same circle as a venue's area."""
+    months = [r[0] for r in await conn.fetch(_MONTHS)]
+    cells: dict[str, dict[str, int]] = {m: dict.fromkeys(crime_types, 0) for m in months}
+    if months:
+        half_height, half_width = _box(latitude, radius_metres)
+        for r in await conn.fetch(
+            _NEAR, latitude, longitude, float(radius_metres), half_height, half_width
+        ):
+            if r["crime_type"] in crime_types:
+                cells.setdefault(r["month"], dict.fromkeys(crime_types, 0))[r["crime_type"]] = r[
+                    "count"
+                ]
+    return sorted(cells.items())
+
+
 async def area_crimes(
     conn: Connection,
     venue_id: int,
@@ -64,9 +91,7 @@ async def area_crimes(
     located = latitude is not None and longitude is not None
     if located and months:
         assert latitude is not None and longitude is not None
-        # A little wider than the circle, so rounding never cuts off a crime on its edge.
-        half_height = math.degrees(radius_metres / EARTH_RADIUS_METRES) * 1.01
-        half_width = half_height / max(math.cos(math.radians(latitude)), 0.01)
+        half_height, half_width = _box(latitude, radius_metres)
         for r in await conn.fetch(
             _NEAR, latitude, longitude, float(radius_metres), half_height, half_width
         ):
