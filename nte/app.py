@@ -42,6 +42,7 @@ from nte.clock import LONDON
 from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
 from nte.health import healthz, readyz
+from nte.outbox import Drainer, outbox_middleware
 from nte.request_log import request_log_middleware
 from nte.scheduler import Scheduler
 from nte.settings import Settings
@@ -102,6 +103,9 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.pool = pool = await create_pool(dsn, max_size=pool_size)
+        # Every server sends mail, whatever NTE_SCHEDULER says: SKIP LOCKED shares the rows.
+        drainer = Drainer(pool, lambda: app.state.settings)
+        await drainer.start(dsn)
         scheduler = None
         if settings.scheduler:
             scheduler = Scheduler(
@@ -115,6 +119,7 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         finally:
             if scheduler is not None:
                 await scheduler.stop()
+            await drainer.stop()
             await pool.close()
 
     return Litestar(
@@ -132,7 +137,8 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         dependencies={"conn": Provide(provide_connection)},
         lifespan=[lifespan],
         state=State({"settings": settings, "dsn": dsn}),
-        middleware=[request_log_middleware, auth_middleware],
+        # Outermost: mail a request queued is sent once its answer has gone.
+        middleware=[outbox_middleware, request_log_middleware, auth_middleware],
         exception_handlers=exception_handlers,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(

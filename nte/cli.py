@@ -246,6 +246,24 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+async def drain_outbox(dsn: str, settings: Settings) -> Any:
+    """Send what the outbox holds that is due now, over the configured connections."""
+    from nte.db import create_pool
+    from nte.outbox import drain
+
+    pool = await create_pool(dsn, max_size=settings.mail_connections + 1)
+    try:
+        return await drain(pool, settings)
+    finally:
+        await pool.close()
+
+
+def cmd_mail_drain(settings: Settings, args: argparse.Namespace) -> None:
+    dsn = migrated_database(settings)
+    report = asyncio.run(drain_outbox(dsn, settings))
+    print(report.line())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -295,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     checks.add_parser(
         "run", help="run every check now; prints flags opened and resolved"
     ).set_defaults(func=cmd_checks_run)
+
+    mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    mail.add_parser(
+        "drain", help="send what is waiting in the outbox now (the server drains it by itself)"
+    ).set_defaults(func=cmd_mail_drain)
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)
