@@ -21,6 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import inspections.actions
+import inspections.digest
 import inspections.flags
 import inspections.inspections
 import venues
@@ -31,6 +32,7 @@ import venues.returns
 import venues.staff
 import venues.test_purchases
 import venues.timeline
+from inspections.digest.service import send_week, week_of_fire
 from inspections.flags.sweep import run_checks
 from nte import __version__
 from nte.admin import AdminPages
@@ -44,7 +46,7 @@ from nte.errors import exception_handlers
 from nte.health import healthz, readyz
 from nte.outbox import Drainer, outbox_middleware
 from nte.request_log import request_log_middleware
-from nte.scheduler import Scheduler
+from nte.scheduler import Scheduler, WeeklyJob
 from nte.settings import Settings
 
 __all__ = ["ATTRIBUTION", "create_app"]
@@ -62,6 +64,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.inspections,
     inspections.actions,
     inspections.flags,
+    inspections.digest,
     venues.timeline,
     venues.police,
 )
@@ -97,6 +100,14 @@ async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
     )
 
 
+async def _digest(pool: Any, settings: Settings, fire_time: Any, trigger: str) -> None:
+    week = week_of_fire(fire_time)
+    async with pool.acquire() as conn:
+        report = await send_week(conn, settings, week)
+    # The drainer hears the queued mail (NOTIFY) and sends it.
+    log.info("weekly digest (%s): %s", trigger, report.line())
+
+
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
     """The app for one process; ``dsn`` is the database it serves (already migrated)."""
 
@@ -106,7 +117,7 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         # Every server sends mail, whatever NTE_SCHEDULER says: SKIP LOCKED shares the rows.
         drainer = Drainer(pool, lambda: app.state.settings)
         await drainer.start(dsn)
-        scheduler = None
+        scheduler = digest = None
         if settings.scheduler:
             scheduler = Scheduler(
                 pool,
@@ -114,9 +125,18 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
                 debounce_seconds=settings.checks_debounce_seconds,
             )
             await scheduler.start(dsn)
+            # Mondays 07:00 London, once across every server; the domain builds the content.
+            digest = WeeklyJob(
+                pool,
+                "digest:weekly",
+                lambda fire_time, trigger: _digest(pool, app.state.settings, fire_time, trigger),
+            )
+            await digest.start()
         try:
             yield
         finally:
+            if digest is not None:
+                await digest.stop()
             if scheduler is not None:
                 await scheduler.stop()
             await drainer.stop()

@@ -41,6 +41,9 @@ CSRF_HEADER = "x-csrftoken"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Password login is what makes a session, so it cannot need one; it carries no cookie authority.
 CSRF_EXEMPT_PATHS = {"/api/v1/auth/login"}
+# A mail client's one-click unsubscribe (RFC 8058) POSTs with no cookie and no token; the
+# single-use token in the path is its authority, and it can only switch the digest off.
+CSRF_EXEMPT_PREFIXES = ("/digest/unsubscribe/",)
 
 
 def csrf_token_for(secret: str, cookie_value: str) -> str:
@@ -105,6 +108,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
             scope.get("method", "GET") not in SAFE_METHODS
             and bearer is None
             and scope["path"] not in CSRF_EXEMPT_PATHS
+            and not scope["path"].startswith(CSRF_EXEMPT_PREFIXES)
         ):
             submitted = _header(scope, CSRF_HEADER.encode())
             if submitted is None and _is_form(scope):
