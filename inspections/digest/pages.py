@@ -85,7 +85,7 @@ class AccountPages(Controller):
     @get("/account")
     async def account(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Template:
         row = await queries.recipient_by_id(conn, current_identity(request).user_id)
-        return Template(template_name="digest/account.html", context={"me": row})
+        return Template(template_name="digest/account.html", context={"account": row})
 
     @post("/account")
     async def save(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Redirect:
