@@ -47,6 +47,14 @@ def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
     _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
 
 
+def cmd_bench_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.digest import run
+
+    if args.recipients < 1 or args.connections < 1:
+        raise UsageError("--recipients and --connections must be at least 1")
+    _benchmark(lambda: run(database_url(settings), settings, args.recipients, args.connections))
+
+
 def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``bench`` and its benchmarks to the ``nte`` command's subcommands."""
     bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
@@ -69,3 +77,10 @@ def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     bench_http.add_argument("--requests", type=int, default=3000)
     bench_http.add_argument("--concurrency", type=int, default=16)
     bench_http.set_defaults(func=cmd_bench_http)
+    bench_digest = bench.add_parser(
+        "digest",
+        help="a Monday's digests through the outbox against plain aiosmtplib, to local aiosmtpd",
+    )
+    bench_digest.add_argument("--recipients", type=int, default=2000)
+    bench_digest.add_argument("--connections", type=int, default=4)
+    bench_digest.set_defaults(func=cmd_bench_digest)
