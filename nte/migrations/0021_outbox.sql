@@ -20,7 +20,7 @@ CREATE TABLE outbox (
     created_at      timestamptz NOT NULL DEFAULT now(),
     sent_at         timestamptz
 );
-CREATE INDEX outbox_waiting_idx ON outbox (next_attempt_at, id) WHERE status = 'waiting';
+CREATE INDEX outbox_waiting_idx ON outbox (id) WHERE status = 'waiting';
 CREATE INDEX outbox_created_idx ON outbox (created_at DESC, id DESC);
 
 -- Wake the drainers when mail is queued. Statement-level and delivered at commit, so a batch
