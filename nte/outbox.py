@@ -87,6 +87,8 @@ class DrainReport(msgspec.Struct):
     failed: int = 0
     retrying: int = 0
     """Temporary failures this drain: those rows wait for their next attempt."""
+    unwell: bool = False
+    """The server refused or dropped a connection: workers stopped early for now."""
 
     def line(self) -> str:
         return f"mail: {self.sent} sent, {self.failed} failed, {self.retrying} to retry later"
@@ -282,7 +284,10 @@ async def _send_one(
             await conn.execute(_RETRY, row["id"], refusal.reason, _backoff(settings, attempts))
             report["retrying"] += 1
         await conn.execute("COMMIT; BEGIN")
-        return not refusal.connection
+        if refusal.connection:
+            report["unwell"] += 1
+            return False
+        return True
     await conn.execute(_SENT_COMMIT_BEGIN.format(id=int(row["id"])))
     report["sent"] += 1
     return True
@@ -328,7 +333,12 @@ async def drain(
             await link.close()
 
     await asyncio.gather(*(worker() for _ in range(workers)))
-    return DrainReport(sent=report["sent"], failed=report["failed"], retrying=report["retrying"])
+    return DrainReport(
+        sent=report["sent"],
+        failed=report["failed"],
+        retrying=report["retrying"],
+        unwell=report["unwell"] > 0,
+    )
 
 
 async def next_due_in(pool: asyncpg.Pool) -> float | None:
@@ -373,7 +383,10 @@ class Drainer:
                 if report.sent or report.failed:
                     log.info(report.line())
                 if (due := await next_due_in(self.pool)) is not None:
-                    wait = min(wait, max(due, 0.05))
+                    # A server that just refused a connection is not asked again at once
+                    # for the rest of the queue: the next pass waits for the first backoff.
+                    floor = settings.mail_retry_base_seconds if report.unwell else 0.05
+                    wait = min(wait, max(due, floor))
             except Exception:
                 log.exception("draining the mail outbox failed; trying again later")
             with contextlib.suppress(TimeoutError):

@@ -175,3 +175,37 @@ async def test_a_message_id_is_fixed_by_what_the_mail_is(
         email.message_from_bytes(build_message(settings, "digest:1:2026-W48", mail))["Message-ID"]
         == ids[0]
     )
+
+
+async def test_an_invitation_made_while_the_mail_server_is_down_is_kept_and_sent_later(
+    dsn: str, db: asyncpg.Connection, people: Any, running_app: Any
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    running_app.state.settings = _smtp_settings(running_app.state.settings, port)
+    async with await people.signed_in("admin") as admin:
+        made = await admin.post(
+            "/admin/users", data={"email": "later@example.org", "role": "partner"}
+        )
+        assert made.status_code in (302, 303), "the account is made though no mail could go"
+    row = await db.fetchrow("SELECT status, attempts, last_error FROM outbox")
+    assert row["status"] == "waiting" and row["attempts"] == 1
+    assert "SMTPConnect" in row["last_error"] or "refused" in row["last_error"].lower()
+    assert await db.fetchval("SELECT 1 FROM users WHERE email = 'later@example.org'")
+
+    handler = MoodySmtp()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        await db.execute("UPDATE outbox SET next_attempt_at = now()")  # its retry falls due
+        pool = await create_pool(dsn, max_size=2)
+        try:
+            report = await drain(pool, running_app.state.settings)
+        finally:
+            await pool.close()
+    finally:
+        controller.stop()
+    assert report.sent == 1
+    assert [str(m["To"]) for m in handler.received] == ["later@example.org"]
+    assert "/invite/" in handler.received[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
