@@ -193,7 +193,6 @@ def _flag_line(r: Any) -> Line:
     return Line(
         text=f"{r['venue_name']}: {title} ({r['severity']})",
         href=f"/venues/{r['venue_id']}/flags",
-        late=r["severity"] in ("high", "serious"),
     )
 
 
@@ -228,7 +227,6 @@ async def _borough(
                     text=f"{r['venue_name']}: {RULE_TITLES.get(r['rule'], r['rule'])}, "
                     f"{r['was']} to {r['severity']}",
                     href=f"/venues/{r['venue_id']}/flags",
-                    late=True,
                 )
                 for r in escalated
             ],
