@@ -403,3 +403,22 @@ async def test_a_missed_monday_is_caught_up_once_across_servers(
         await pool.close()
     assert sorted(ran) == [False, False, True] and runs == ["catch-up:1"]
     assert await db.fetchval("SELECT count(*) FROM outbox WHERE status = 'sent'") == 1
+
+
+async def test_preview_prints_one_persons_digest_and_sends_nothing(
+    db: asyncpg.Connection, people: People, cli_env: dict[str, str]
+) -> None:
+    await _borough(db, people)
+    shown = await asyncio.to_thread(
+        run_nte, cli_env, "digest", "preview", "--email", "manager@swan.test", "--week", WEEK
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "To: manager@swan.test" in shown.stdout and "== The Swan ==" in shown.stdout
+    assert "Sam Swan's SIA licence expires on" in shown.stdout and "The Crown" not in shown.stdout
+    assert await db.fetchval("SELECT count(*) FROM outbox") == 0
+    nobody = await asyncio.to_thread(
+        run_nte, cli_env, "digest", "preview", "--email", "nobody@example.org"
+    )
+    assert nobody.returncode == 2 and "no active account" in nobody.stderr
+    drained = await asyncio.to_thread(run_nte, cli_env, "mail", "drain")
+    assert drained.returncode == 0 and "mail: 0 sent, 0 failed" in drained.stdout
