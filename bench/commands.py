@@ -63,6 +63,14 @@ def cmd_bench_evidence(settings: Settings, args: argparse.Namespace) -> None:
     _benchmark(lambda: run(database_url(settings), args.events, args.photos))
 
 
+def cmd_bench_digest(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.digest import run
+
+    if args.recipients < 1 or args.connections < 1:
+        raise UsageError("--recipients and --connections must be at least 1")
+    _benchmark(lambda: run(database_url(settings), settings, args.recipients, args.connections))
+
+
 def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``bench`` and its benchmarks to the ``nte`` command's subcommands."""
     bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
@@ -96,3 +104,10 @@ def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     bench_evidence.add_argument("--events", type=int, default=500)
     bench_evidence.add_argument("--photos", type=int, default=50)
     bench_evidence.set_defaults(func=cmd_bench_evidence)
+    bench_digest = bench.add_parser(
+        "digest",
+        help="a Monday's digests through the outbox against plain aiosmtplib, to local aiosmtpd",
+    )
+    bench_digest.add_argument("--recipients", type=int, default=2000)
+    bench_digest.add_argument("--connections", type=int, default=4)
+    bench_digest.set_defaults(func=cmd_bench_digest)

@@ -14,7 +14,8 @@ from nte.auth.identity import Role
 from nte.auth.passwords import hash_password, password_problem, verify_password
 from nte.auth.secrets import new_token, token_hash
 from nte.errors import InvalidInput
-from nte.mail import Mail, send_mail
+from nte.mail import Mail
+from nte.outbox import enqueue
 from nte.settings import Settings
 
 __all__ = [
@@ -204,8 +205,13 @@ async def invite_user(
         conn, email=email, role=role, display_name=display_name, venue_ids=venue_ids
     )
     raw = await _email_token(conn, user_id, "invite", INVITE_VALID)
-    await send_mail(
+    # Queued in the invitation's transaction: no account without its mail, and no mail for
+    # an account that was rolled back. The key is the link's, so each link is mailed once.
+    await enqueue(
+        conn,
         settings,
+        f"invite:{user_id}:{token_hash(raw).hex()[:24]}",
+        "invitation",
         Mail(
             to=normalise_email(email),
             subject="You are invited to nte, the licensing compliance tracker",
@@ -226,8 +232,11 @@ async def request_password_reset(conn: asyncpg.Connection, settings: Settings, e
     if user_id is None:
         return
     raw = await _email_token(conn, user_id, "reset", RESET_VALID)
-    await send_mail(
+    await enqueue(
+        conn,
         settings,
+        f"reset:{user_id}:{token_hash(raw).hex()[:24]}",
+        "password_reset",
         Mail(
             to=email,
             subject="Reset your nte password",

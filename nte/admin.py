@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from nte.accounts import get_user, invite_user, list_users, update_user, venue_choices
@@ -17,8 +17,11 @@ from nte.auth.store import list_api_tokens, revoke_api_token
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.mail import list_dev_mail
+from nte.outbox import list_outbox, outbox_counts, retry_failed
 
 __all__ = ["AdminPages"]
+
+OUTBOX_STATUSES = ("waiting", "sent", "failed")
 
 
 def _venue_ids(values: list[str]) -> list[int]:
@@ -104,6 +107,29 @@ class AdminPages(Controller):
             template_name="admin/mail.html",
             context={"mails": list_dev_mail(state.settings), "smtp": state.settings.smtp_host},
         )
+
+    @get("/outbox")
+    async def outbox(
+        self, conn: RequestConnection, state: State, status: FromQuery[str | None] = None
+    ) -> Template:
+        status = status if status in OUTBOX_STATUSES else None
+        return Template(
+            template_name="admin/outbox.html",
+            context={
+                "rows": await list_outbox(conn, status),
+                "counts": await outbox_counts(conn),
+                "status": status or "",
+                "statuses": OUTBOX_STATUSES,
+                "smtp": state.settings.smtp_host,
+            },
+        )
+
+    @post("/outbox/{outbox_id:int}/retry")
+    async def retry(self, conn: RequestConnection, outbox_id: FromPath[int]) -> Redirect:
+        if not await conn.fetchval("SELECT 1 FROM outbox WHERE id = $1", outbox_id):
+            raise NotFoundException("No such mail in the outbox")
+        retried = await retry_failed(conn, outbox_id)
+        return Redirect(f"/admin/outbox?retried={int(retried)}")
 
 
 async def _users_page(

@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 import inspections.actions
+import inspections.digest
 import inspections.evidence
 import inspections.exports
 import inspections.flags
@@ -33,6 +34,7 @@ import venues.returns
 import venues.staff
 import venues.test_purchases
 import venues.timeline
+from inspections.digest.service import send_week, week_of_fire
 from inspections.flags.sweep import run_checks
 from nte import __version__
 from nte.accessibility import accessibility_statement
@@ -47,8 +49,9 @@ from nte.clock import LONDON
 from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
 from nte.health import healthz, readyz
+from nte.outbox import Drainer, outbox_middleware
 from nte.request_log import request_log_middleware
-from nte.scheduler import Scheduler
+from nte.scheduler import Scheduler, WeeklyJob
 from nte.security_headers import security_headers
 from nte.settings import Settings
 
@@ -69,6 +72,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.flags,
     inspections.exports,
     inspections.evidence,
+    inspections.digest,
     venues.timeline,
     venues.police,
     venues.public,
@@ -106,13 +110,24 @@ async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
     )
 
 
+async def _digest(pool: Any, settings: Settings, fire_time: Any, trigger: str) -> None:
+    week = week_of_fire(fire_time)
+    async with pool.acquire() as conn:
+        report = await send_week(conn, settings, week)
+    # The drainer hears the queued mail (NOTIFY) and sends it.
+    log.info("weekly digest (%s): %s", trigger, report.line())
+
+
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
     """The app for one process; ``dsn`` is the database it serves (already migrated)."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         app.state.pool = pool = await create_pool(dsn, max_size=pool_size)
-        scheduler = None
+        # Every server sends mail, whatever NTE_SCHEDULER says: SKIP LOCKED shares the rows.
+        drainer = Drainer(pool, lambda: app.state.settings)
+        await drainer.start(dsn)
+        scheduler = digest = None
         if settings.scheduler:
             scheduler = Scheduler(
                 pool,
@@ -120,11 +135,21 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
                 debounce_seconds=settings.checks_debounce_seconds,
             )
             await scheduler.start(dsn)
+            # Mondays 07:00 London, once across every server; the domain builds the content.
+            digest = WeeklyJob(
+                pool,
+                "digest:weekly",
+                lambda fire_time, trigger: _digest(pool, app.state.settings, fire_time, trigger),
+            )
+            await digest.start()
         try:
             yield
         finally:
+            if digest is not None:
+                await digest.stop()
             if scheduler is not None:
                 await scheduler.stop()
+            await drainer.stop()
             await pool.close()
 
     return Litestar(
@@ -143,7 +168,8 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         dependencies={"conn": Provide(provide_connection)},
         lifespan=[lifespan],
         state=State({"settings": settings, "dsn": dsn}),
-        middleware=[request_log_middleware, auth_middleware],
+        # Outermost: mail a request queued is sent once its answer has gone.
+        middleware=[outbox_middleware, request_log_middleware, auth_middleware],
         # Every response, a 404 for an unknown address and a failed CSRF check included.
         before_send=[security_headers(inline_style_paths={"/schema"})],
         exception_handlers=exception_handlers,

@@ -254,6 +254,74 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+async def drain_outbox(dsn: str, settings: Settings) -> Any:
+    """Send what the outbox holds that is due now, over the configured connections."""
+    from nte.db import create_pool
+    from nte.outbox import drain
+
+    pool = await create_pool(dsn, max_size=settings.mail_connections + 1)
+    try:
+        return await drain(pool, settings)
+    finally:
+        await pool.close()
+
+
+def cmd_mail_drain(settings: Settings, args: argparse.Namespace) -> None:
+    dsn = migrated_database(settings)
+    report = asyncio.run(drain_outbox(dsn, settings))
+    print(report.line())
+
+
+def _week(settings: Settings, raw: str | None) -> str:
+    from inspections.digest.service import last_full_week, parse_week
+    from nte.clock import now
+    from nte.errors import InvalidInput
+
+    if raw is None:
+        return last_full_week(now())
+    try:
+        return parse_week(raw)
+    except InvalidInput:
+        raise UsageError(f"--week must be an ISO week such as 2026-W48, not {raw!r}") from None
+
+
+def cmd_digest_send(settings: Settings, args: argparse.Namespace) -> None:
+    from inspections.digest.service import send_week
+
+    week = _week(settings, args.week)
+    dsn = migrated_database(settings)
+    report = asyncio.run(
+        _with_connection(dsn, lambda c: send_week(c, settings, week), "nte digest send")
+    )
+    print(report.line(), flush=True)
+    print(asyncio.run(drain_outbox(dsn, settings)).line())
+
+
+def cmd_digest_preview(settings: Settings, args: argparse.Namespace) -> None:
+    from inspections.digest.render import render_text
+    from inspections.digest.service import preview, subject
+
+    week = _week(settings, args.week)
+    dsn = migrated_database(settings)
+    digest = asyncio.run(
+        _with_connection(dsn, lambda c: preview(c, settings, args.email, week), "nte digest")
+    )
+    if digest is None:
+        raise UsageError(f"no active account has the e-mail {args.email}")
+    print(f"Subject: {subject(digest)}\nTo: {digest.recipient.email}\n")
+    print(
+        render_text(
+            {
+                "digest": digest,
+                "base_url": settings.base_url,
+                "unsubscribe_url": None,
+                "subject": subject(digest),
+            }
+        ),
+        end="",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -303,6 +371,26 @@ def build_parser() -> argparse.ArgumentParser:
     checks.add_parser(
         "run", help="run every check now; prints flags opened and resolved"
     ).set_defaults(func=cmd_checks_run)
+
+    mail = sub.add_parser("mail", help="the mail outbox").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    mail.add_parser(
+        "drain", help="send what is waiting in the outbox now (the server drains it by itself)"
+    ).set_defaults(func=cmd_mail_drain)
+
+    digest = sub.add_parser("digest", help="the weekly digest").add_subparsers(
+        dest="action", required=True, parser_class=_Parser
+    )
+    send = digest.add_parser(
+        "send", help="build and send a week's digests (a rerun sends nothing new)"
+    )
+    send.add_argument("--week", help="ISO week, such as 2026-W48 (default: the last full week)")
+    send.set_defaults(func=cmd_digest_send)
+    show = digest.add_parser("preview", help="print one person's digest as text; sends nothing")
+    show.add_argument("--email", required=True)
+    show.add_argument("--week", help="ISO week, such as 2026-W48 (default: the last full week)")
+    show.set_defaults(func=cmd_digest_preview)
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)

@@ -26,7 +26,15 @@ from apscheduler.triggers.cron import CronTrigger
 
 from nte.clock import LONDON
 
-__all__ = ["CHANNEL", "LONDON", "Scheduler", "claim_fire", "last_fire_before"]
+__all__ = [
+    "CHANNEL",
+    "LONDON",
+    "Scheduler",
+    "WeeklyJob",
+    "claim_fire",
+    "last_fire_before",
+    "last_weekly_fire_before",
+]
 
 log = logging.getLogger("nte.scheduler")
 
@@ -155,3 +163,104 @@ class Scheduler:
         if self._listener is not None:
             await self._listener.close()
             self._listener = None
+
+
+def last_weekly_fire_before(now: datetime, weekday: int = 0, at: time = time(7, 0)) -> datetime:
+    """The latest weekly fire (``weekday`` 0 = Monday, at ``at`` London time) not after ``now``."""
+    local = now.astimezone(LONDON)
+    day = local.date() - timedelta(days=(local.weekday() - weekday) % 7)
+    candidate = datetime.combine(day, at, tzinfo=LONDON)
+    if candidate > local:
+        candidate = datetime.combine(day - timedelta(days=7), at, tzinfo=LONDON)
+    return candidate
+
+
+WeeklyWork = Callable[[datetime, str], Awaitable[Any]]
+"""The work of one weekly fire, given its fire time and what set it off ("weekly", "catch-up")."""
+
+
+class WeeklyJob:
+    """A job that runs once a week across every server (the weekly digest, Monday 07:00).
+
+    The same claim row as the nightly checks: the fire time names the fire, so however many
+    servers run, one does the work; a start after a fire that no server claimed (all were
+    down at 07:00 that Monday) runs it then.
+    """
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        job: str,
+        work: WeeklyWork,
+        *,
+        weekday: int = 0,
+        at: time = time(7, 0),
+        instance: str | None = None,
+    ) -> None:
+        self.pool = pool
+        self.job = job
+        self.work = work
+        self.weekday = weekday
+        self.at = at
+        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self._apscheduler: AsyncIOScheduler | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def fire(self, fire_time: datetime, trigger: str) -> bool:
+        """Run this fire if this process wins its claim; True when it ran."""
+        if not await claim_fire(self.pool, self.job, fire_time, self.instance):
+            return False
+        try:
+            await self.work(fire_time, trigger)
+        finally:
+            await self.pool.execute(
+                "UPDATE job_claims SET finished_at = now() WHERE job = $1 AND fire_time = $2",
+                self.job,
+                fire_time,
+            )
+        return True
+
+    def _last_fire(self) -> datetime:
+        return last_weekly_fire_before(datetime.now(LONDON), self.weekday, self.at)
+
+    async def _scheduled(self) -> None:
+        try:
+            await self.fire(self._last_fire(), "weekly")
+        except Exception:
+            log.exception("the weekly job %s failed", self.job)
+
+    async def catch_up(self) -> bool:
+        """Run the last fire if no process ran it."""
+        return await self.fire(self._last_fire(), "catch-up")
+
+    async def _catch_up_logged(self) -> None:
+        try:
+            if await self.catch_up():
+                log.info("ran %s, missed while no server was running", self.job)
+        except Exception:
+            log.exception("the catch-up run of %s failed", self.job)
+
+    async def start(self) -> None:
+        scheduler = AsyncIOScheduler(timezone=LONDON)
+        scheduler.add_job(
+            self._scheduled,
+            CronTrigger(
+                day_of_week=self.weekday, hour=self.at.hour, minute=self.at.minute, timezone=LONDON
+            ),
+            id=self.job,
+            coalesce=True,
+            misfire_grace_time=3600,
+            replace_existing=True,
+        )
+        scheduler.start()
+        self._apscheduler = scheduler
+        task = asyncio.create_task(self._catch_up_logged())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        if self._apscheduler is not None:
+            self._apscheduler.shutdown(wait=False)
+            self._apscheduler = None
+        for task in list(self._tasks):
+            task.cancel()

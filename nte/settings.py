@@ -86,6 +86,24 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """Where people report an accessibility problem (an e-mail address), shown in the
     accessibility statement at /accessibility; unset, it sends them to their administrator."""
 
+    # Mail: the outbox and its drainer.
+    smtp_timeout_seconds: int = 30
+    """How long one SMTP command may take before the attempt counts as a temporary failure."""
+    mail_connections: int = 4
+    """SMTP connections a drain keeps open and reuses (aiosmtplib sends one message at a time
+    on each)."""
+    mail_drain_seconds: int = 30
+    """The server drains the outbox at least this often (and at once when mail is queued)."""
+    mail_retry_base_seconds: float = 30.0
+    """The first retry after a temporary failure waits this long; each later one twice as long."""
+    mail_retry_max_seconds: int = 3600
+    """The longest wait between two attempts."""
+    mail_max_attempts: int = 12
+    """After this many temporary failures a mail is marked failed (an admin can retry it)."""
+    # The weekly digest.
+    digest_expiry_days: int = 30
+    """Training and SIA licences expiring within this many days are listed in the digest."""
+
     @property
     def https(self) -> bool:
         """Served over https: cookies are Secure and ``__Host-`` named, and HSTS is sent."""
@@ -159,9 +177,22 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "checks_debounce_seconds",
         "action_due_days_minor",
         "action_due_days_major",
+        "smtp_timeout_seconds",
+        "mail_connections",
+        "mail_drain_seconds",
+        "mail_retry_max_seconds",
+        "mail_max_attempts",
+        "digest_expiry_days",
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)
+    if raw := env.get("NTE_MAIL_RETRY_BASE_SECONDS"):
+        try:
+            fields["mail_retry_base_seconds"] = float(raw)
+        except ValueError:
+            raise SettingsError(
+                f"NTE_MAIL_RETRY_BASE_SECONDS must be a number of seconds, not {raw!r}"
+            ) from None
     if raw := env.get("NTE_AREA_RADIUS_METRES"):
         fields["area_radius_metres"] = radius = _int("NTE_AREA_RADIUS_METRES", raw)
         if not 25 <= radius <= 1000:

@@ -36,7 +36,7 @@ VENUE_RECORDS = {
     "bundle_id",
 }
 # Path parameters that name something that is not a venue's (admin-only records, links).
-NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path"}
+NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path", "outbox_id"}
 IDENTITIES = ("anonymous", "admin", "officer", "partner", "manager_own", "manager_other")
 
 
@@ -207,6 +207,14 @@ class World:
         if name == "token_id":
             await create_api_token(self.db, self.users["partner"])
             return str(await self.db.fetchval("SELECT max(id) FROM api_tokens"))
+        if name == "outbox_id":  # a failed mail, fresh each time: a retry puts it back in the queue
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO outbox (key, kind, recipient, subject, message, status, "
+                    "last_error) VALUES ('test:' || gen_random_uuid(), 'test', 'a@example.org', "
+                    "'A mail', '\\x00', 'failed', '550 no such user') RETURNING id"
+                )
+            )
         if name == "file_path":
             return "app.css"
         if name == "path":

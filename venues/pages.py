@@ -112,7 +112,10 @@ class VenuePages(Controller):
     ]
 
     @get("/")
-    async def home(self) -> Redirect:
+    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
+        # A venue manager's home is what to do this week at their venues (the digest's page).
+        if current_identity(request).role == "venue_manager":
+            return Redirect("/this-week")
         return Redirect("/venues")
 
     @get("/venues")

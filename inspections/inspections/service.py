@@ -34,7 +34,8 @@ from inspections.inspections.schemas import (
 from nte.clock import today
 from nte.db import Connection
 from nte.errors import InvalidInput
-from nte.mail import Mail, send_mail
+from nte.mail import Mail
+from nte.outbox import enqueue
 from nte.settings import Settings
 
 __all__ = [
@@ -298,22 +299,20 @@ def report_text(inspection: Inspection, base_url: str) -> str:
 async def _mail_report(
     conn: Connection, settings: Settings, inspection: Inspection, base_url: str
 ) -> None:
-    """The report to each of the venue's managers, through the core transport.
+    """The report to each of the venue's managers, queued in the completion's transaction.
 
-    A mail server that is down must not lose the inspection the tablet worked to upload:
-    the failure is logged and the completion stands (the outbox will retry such mail).
+    A mail server that is down cannot lose the inspection the tablet worked to upload, nor
+    the report: the outbox keeps it and retries. One report per inspection and person.
     """
     text = report_text(inspection, base_url)
     for email in await queries.manager_emails(conn, inspection.venue_id):
-        try:
-            await send_mail(
-                settings,
-                Mail(to=email, subject=f"Inspection report: {inspection.venue_name}", text=text),
-            )
-        except Exception:
-            log.warning(
-                "inspection %s: the report to %s was not sent", inspection.id, email, exc_info=True
-            )
+        await enqueue(
+            conn,
+            settings,
+            f"inspection-report:{inspection.id}:{email}",
+            "inspection_report",
+            Mail(to=email, subject=f"Inspection report: {inspection.venue_name}", text=text),
+        )
 
 
 async def add_photo(

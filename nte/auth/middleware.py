@@ -56,6 +56,11 @@ def cookie_name(settings: Settings, name: str) -> str:
     return HOST_PREFIX + name if settings.https else name
 
 
+# A mail client's one-click unsubscribe (RFC 8058) POSTs with no cookie and no token; the
+# single-use token in the path is its authority, and it can only switch the digest off.
+CSRF_EXEMPT_PREFIXES = ("/digest/unsubscribe/",)
+
+
 def csrf_token_for(secret: str, cookie_value: str) -> str:
     """The token forms and htmx send back: a MAC of the browser's CSRF cookie, so a cookie
     planted by a neighbouring site is useless without our secret."""
@@ -122,6 +127,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
             scope.get("method", "GET") not in SAFE_METHODS
             and bearer is None
             and scope["path"] not in CSRF_EXEMPT_PATHS
+            and not scope["path"].startswith(CSRF_EXEMPT_PREFIXES)
         ):
             submitted = _header(scope, CSRF_HEADER.encode())
             if submitted is None and _is_form(scope):

@@ -27,6 +27,8 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/password-reset",
         "/password-reset/{token:str}",
         "/invite/{token:str}",
+        # RFC 8058 one-click unsubscribe: the link in the mail is the only authority.
+        "/digest/unsubscribe/{token:str}",
         "/api/v1/auth/login",
         "/accessibility",
         "/static",
