@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from nte.db import create_pool, provide_connection
 from nte.errors import exception_handlers
 from nte.health import healthz, readyz
 from nte.request_log import request_log_middleware
-from nte.scheduler import Scheduler
+from nte.scheduler import NightlyJob, Scheduler
 from nte.settings import Settings
 from venues.angela.api import AngelaController
 from venues.angela.pages import AngelaPages
@@ -43,6 +44,7 @@ from venues.incidents.pages import IncidentPages
 from venues.pages import VenuePages
 from venues.police.api import AreaController
 from venues.police.pages import AreaPages
+from venues.retention.service import run_retention
 from venues.returns.api import ReturnController, VenueReturnController
 from venues.returns.pages import ReturnPages
 from venues.staff.api import StaffController
@@ -87,6 +89,22 @@ async def _checks(pool: Any, settings: Settings, trigger: str) -> None:
     )
 
 
+async def _retention(pool: Any, settings: Settings, trigger: str) -> None:
+    async with pool.acquire() as conn:
+        result = await run_retention(conn, settings, trigger=trigger)
+    log.info(
+        "retention (%s): %d sensitive incidents redacted, %d certificates deleted in %.2fs",
+        trigger,
+        result.incidents_redacted,
+        result.certificates_deleted,
+        result.seconds,
+    )
+
+
+# After the checks' 02:00, so the two nightly jobs do not compete for the database.
+RETENTION_AT = time(3, 0)
+
+
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
     """The app for one process; ``dsn`` is the database it serves (already migrated)."""
 
@@ -99,6 +117,13 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
                 pool,
                 lambda trigger: _checks(pool, settings, trigger),
                 debounce_seconds=settings.checks_debounce_seconds,
+                nightly=[
+                    NightlyJob(
+                        "retention:nightly",
+                        RETENTION_AT,
+                        lambda trigger: _retention(pool, settings, trigger),
+                    )
+                ],
             )
             await scheduler.start(dsn)
         try:

@@ -1,4 +1,5 @@
-"""The ``nte`` command: serve, migrate, demo and imports. Exit 2 with one line on bad usage or input."""
+"""The ``nte`` command: serve, migrate, demo, imports, checks, retention and benchmarks.
+Exit 2 with one line on bad usage or input."""
 
 from __future__ import annotations
 
@@ -243,6 +244,20 @@ def cmd_checks_run(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> None:
+    from venues.retention.service import run_retention
+
+    dsn = migrated_database(settings)
+    r = asyncio.run(
+        _with_connection(dsn, lambda c: run_retention(c, settings), "nte retention run")
+    )
+    print(
+        f"retention: {r.incidents_redacted} sensitive incidents redacted (those before "
+        f"{r.incidents_before:%Y-%m-%d}), {r.certificates_deleted} certificates deleted "
+        f"(staff who left before {r.staff_left_before:%Y-%m-%d}) in {r.seconds:.2f}s"
+    )
+
+
 def _benchmark(run: Callable[[], Any]) -> None:
     """Run a benchmark in its scratch database and print its report."""
     from nte.scratch import ScratchError
@@ -276,6 +291,22 @@ def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
     if args.requests < 1 or args.concurrency < 1:
         raise UsageError("--requests and --concurrency must be at least 1")
     _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
+
+
+def cmd_bench_retention(settings: Settings, args: argparse.Namespace) -> None:
+    from venues.retention.benchmark import run
+
+    if args.incidents < 1:
+        raise UsageError("--incidents must be at least 1")
+    _benchmark(lambda: run(database_url(settings), settings, args.incidents))
+
+
+def cmd_bench_reads(settings: Settings, args: argparse.Namespace) -> None:
+    from venues.incidents.benchmark import run
+
+    if not 1 <= args.incidents <= 200 or args.rounds < 1:
+        raise UsageError("--incidents must be from 1 to 200 (a page) and --rounds at least 1")
+    _benchmark(lambda: run(database_url(settings), args.incidents, args.rounds))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -328,6 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
         "run", help="run every check now; prints flags opened and resolved"
     ).set_defaults(func=cmd_checks_run)
 
+    retention = sub.add_parser("retention", help="the data-protection retention rules")
+    retention.add_subparsers(dest="action", required=True, parser_class=_Parser).add_parser(
+        "run",
+        help="redact old sensitive incidents and delete leavers' certificates now "
+        "(the server does it nightly)",
+    ).set_defaults(func=cmd_retention_run)
+
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)
     fhrs = imp_sub.add_parser("fhrs", help="venues from an FSA FHRS XML export")
@@ -357,6 +395,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_http.add_argument("--requests", type=int, default=3000)
     bench_http.add_argument("--concurrency", type=int, default=16)
     bench_http.set_defaults(func=cmd_bench_http)
+    bench_retention = bench.add_parser(
+        "retention", help="a retention run over a large made-up borough against one scan"
+    )
+    bench_retention.add_argument("--incidents", type=int, default=2_000_000)
+    bench_retention.set_defaults(func=cmd_bench_retention)
+    bench_reads = bench.add_parser(
+        "reads", help="a list of sensitive incidents (read audit) against the same list without"
+    )
+    bench_reads.add_argument("--incidents", type=int, default=200)
+    bench_reads.add_argument("--rounds", type=int, default=200)
+    bench_reads.set_defaults(func=cmd_bench_reads)
     return parser
 
 
