@@ -386,6 +386,9 @@ async def test_retention_removes_old_sensitive_text_and_keeps_what_the_checks_co
     assert shown["details_removed_at"] and shown["description"] == after["description"]
     page = await client.get(f"/venues/{venue}/incidents", params={"page": 1}, headers=BROWSER)
     assert "Details removed" in page.text
+    # The venue's history says the text changed, not what it was.
+    history = (await client.get(f"/venues/{venue}", headers=BROWSER)).text
+    assert "(text withheld)" in history and VICTIM not in history
 
     # The checks count it as before: seen from that night, a cluster and a serious incident.
     checks = await run_checks(db, settings, now=old_at + timedelta(days=1))

@@ -12,6 +12,7 @@ the cost of the read audit.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import socket
 import statistics
@@ -77,6 +78,7 @@ def _free_port() -> int:
 
 
 async def _measure(server_url: str, incidents: int, rounds: int) -> ReadsBenchmark:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per request
     async with scratch_database(server_url) as url:
         conn = await connect(url)
         try:

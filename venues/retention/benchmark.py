@@ -37,7 +37,7 @@ _GENERATE = [
     # eight people a venue; one in six of them left, up to three years ago
     """INSERT INTO staff (venue_id, name, role, front_of_house, left_on)
        SELECT v.id, 'Person ' || v.id || '-' || k, CASE WHEN k = 1 THEN 'manager' ELSE 'bar' END,
-              k > 1, CASE WHEN (v.id + k) % 6 = 0 THEN current_date - ((v.id * 7 + k * 31) % 1100) END
+              k > 1, CASE WHEN (v.id + k) % 6 = 0 THEN current_date - ((v.id * 7 + k * 31) % 1100)::int END
        FROM venues v CROSS JOIN generate_series(1, 8) k""",
     """INSERT INTO training (venue_id, staff_id, course, completed_on, expires_on)
        SELECT s.venue_id, s.id, 'wave', d.done, d.done + 365
@@ -133,7 +133,9 @@ async def _measure(server_url: str, settings: Settings, incidents: int) -> Reten
             now = clock.now()
             months = settings.sensitive_retention_months
             sensitive, due = await conn.fetchrow(
-                """SELECT count(*), count(*) FILTER (WHERE occurred_at < $1 - make_interval(months => $2))
+                """SELECT count(*),
+                          count(*) FILTER (
+                              WHERE occurred_at < $1::timestamptz - make_interval(months => $2))
                    FROM incidents WHERE sensitive""",
                 now,
                 months,
