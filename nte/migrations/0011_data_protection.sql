@@ -23,9 +23,12 @@ CREATE TABLE access_log (
     door        text NOT NULL CHECK (door ~ '^[a-z][a-z_]*$'),
     request_id  text
 );
--- "Who has seen this" on an incident, and an admin's filters by person.
-CREATE INDEX access_log_incident_idx ON access_log (incident_id, id DESC);
-CREATE INDEX access_log_user_idx ON access_log (user_id, id DESC);
+-- "Who has seen this" on an incident, and an admin's filters by incident and by person.
+-- Every read inserts into both, so they are kept lean: one column for the incident (its
+-- reads are few, and deduplicated in the index), and (user, id) ascending, so a person's
+-- new reads land at the right end of their range (scanned backwards for newest first).
+CREATE INDEX access_log_incident_idx ON access_log (incident_id);
+CREATE INDEX access_log_user_idx ON access_log (user_id, id);
 
 CREATE TRIGGER access_log_no_update_delete BEFORE UPDATE OR DELETE ON access_log
     FOR EACH ROW EXECUTE FUNCTION refuse_change();
