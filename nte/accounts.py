@@ -21,13 +21,16 @@ __all__ = [
     "DEMO_ACCOUNTS",
     "LoginOutcome",
     "User",
+    "active_user_id",
     "attempt_login",
     "create_user",
     "ensure_demo_accounts",
     "invite_user",
+    "is_demo_database",
     "list_users",
     "redeem_email_token",
     "request_password_reset",
+    "venue_choices",
 ]
 
 
@@ -321,3 +324,21 @@ async def ensure_demo_accounts(
         "UPDATE app_meta SET value = $1 WHERE key = 'demo'", {**meta, "passwords": passwords}
     )
     return [(email, role, passwords[email]) for email, role, _ in DEMO_ACCOUNTS]
+
+
+async def active_user_id(conn: asyncpg.Connection, email: str) -> int | None:
+    """The id of the account with this e-mail, unless there is none or it is disabled."""
+    user_id: int | None = await conn.fetchval(
+        "SELECT id FROM users WHERE email = $1 AND NOT disabled", normalise_email(email)
+    )
+    return user_id
+
+
+async def is_demo_database(conn: asyncpg.Connection) -> bool:
+    """True where the demo made this database (and so may print its accounts' passwords)."""
+    return bool(await conn.fetchval("SELECT 1 FROM app_meta WHERE key = 'demo'"))
+
+
+async def venue_choices(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    """Every venue by name, for choosing a venue manager's scope (id, name, postcode)."""
+    return list(await conn.fetch("SELECT id, name, postcode FROM venues ORDER BY lower(name), id"))

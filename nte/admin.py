@@ -12,9 +12,10 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from nte.access_log import DOOR_LABELS, list_reads
-from nte.accounts import get_user, invite_user, list_users, update_user
+from nte.accounts import get_user, invite_user, list_users, update_user, venue_choices
 from nte.auth.guards import ADMIN, roles, signed_in
 from nte.auth.identity import ALL_ROLES
+from nte.auth.store import list_api_tokens, revoke_api_token
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.mail import list_dev_mail
@@ -22,10 +23,6 @@ from nte.mail import list_dev_mail
 __all__ = ["AdminPages"]
 
 READS_PER_PAGE = 100
-
-
-async def _venue_choices(conn: Connection) -> list[Any]:
-    return list(await conn.fetch("SELECT id, name, postcode FROM venues ORDER BY lower(name), id"))
 
 
 def _id_or_none(name: str, raw: str | None) -> int | None:
@@ -109,11 +106,7 @@ class AdminPages(Controller):
 
     @post("/tokens/{token_id:int}/revoke")
     async def revoke_token(self, conn: RequestConnection, token_id: FromPath[int]) -> Redirect:
-        user_id = await conn.fetchval(
-            """UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
-               WHERE id = $1 RETURNING user_id""",
-            token_id,
-        )
+        user_id = await revoke_api_token(conn, token_id)
         if user_id is None:
             raise NotFoundException("No such token")
         return Redirect(f"/admin/users/{user_id}")
@@ -171,7 +164,7 @@ async def _users_page(
             "roles": ALL_ROLES,
             "errors": errors,
             "values": values,
-            "venues": await _venue_choices(conn),
+            "venues": await venue_choices(conn),
         },
         status_code=status,
     )
@@ -183,11 +176,7 @@ async def _user_page(
     user = await get_user(conn, user_id)
     if user is None:
         raise NotFoundException("No such account")
-    tokens = await conn.fetch(
-        """SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens
-           WHERE user_id = $1 ORDER BY created_at DESC""",
-        user_id,
-    )
+    tokens = await list_api_tokens(conn, user_id)
     return Template(
         template_name="admin/user.html",
         context={
@@ -195,7 +184,7 @@ async def _user_page(
             "roles": ALL_ROLES,
             "errors": errors,
             "tokens": tokens,
-            "venues": await _venue_choices(conn),
+            "venues": await venue_choices(conn),
         },
         status_code=status,
     )

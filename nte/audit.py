@@ -9,7 +9,13 @@ import msgspec
 
 from nte.db import Connection
 
-__all__ = ["WITHHELD", "AuditEntry", "venue_history"]
+__all__ = ["WITHHELD", "AuditEntry", "act_as", "venue_history"]
+
+
+async def act_as(conn: Connection, actor: str) -> None:
+    """Name who every later change on this connection is by (a command, not a person signed
+    in): session-wide, so each of its transactions is audited under that name."""
+    await conn.execute("SELECT set_config('nte.actor', $1, false)", actor)
 
 
 class AuditEntry(msgspec.Struct):

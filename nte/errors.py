@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import asyncpg
@@ -18,7 +18,9 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-__all__ = ["InvalidInput", "Problem", "exception_handlers", "invalid_params_from"]
+T = TypeVar("T")
+
+__all__ = ["InvalidInput", "Problem", "exception_handlers", "found_or_404", "invalid_params_from"]
 
 log = logging.getLogger("nte.errors")
 
@@ -200,3 +202,10 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     asyncpg.PostgresError: handle_exception,
     Exception: handle_exception,
 }
+
+
+def found_or_404(found: T | None, detail: str) -> T:
+    """What a lookup found, or a 404 that says what was not there."""
+    if found is None:
+        raise NotFoundException(detail)
+    return found

@@ -22,17 +22,17 @@ import socket
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from nte.clock import LONDON
+
 __all__ = ["CHANNEL", "LONDON", "NightlyJob", "Scheduler", "claim_fire", "last_fire_before"]
 
 log = logging.getLogger("nte.scheduler")
 
-LONDON = ZoneInfo("Europe/London")
 CHANNEL = "nte_checks"
 NIGHTLY_JOB = "checks:nightly"
 AFTER_CHANGE_JOB = "checks:after-change"

@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import msgspec
 
@@ -42,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_port: int = 25
     mail_from: str = "nte@localhost"
     base_url: str = "http://127.0.0.1:8000"
+    """Where people reach the service; ``https://`` turns on Secure cookies and HSTS."""
+    map_tiles_url: str | None = None
+    """A map tile server's URL template (``https://tiles.example/{z}/{x}/{y}.png``); unset, maps
+    are drawn on a plain background and the pages load no image from another host."""
     scheduler: bool = True
     """Run the scheduled checks in this process (``NTE_SCHEDULER=on|off``)."""
     return_due_days: int = 14
@@ -73,11 +78,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An SIA licence expiring within this many days is flagged."""
     checks_debounce_seconds: int = 5
     """How long the checks wait after a change before running, so a burst costs one run."""
+    action_due_days_minor: int = 28
+    """An action for a minor breach is due this many days after the inspection (DOMAIN.md)."""
+    action_due_days_major: int = 7
+    """An action for a major breach is due this many days after the inspection (DOMAIN.md)."""
+    """How long the checks wait after a change before running, so a burst costs one run."""
     # Data protection (DOMAIN.md): how long personal data is kept.
     sensitive_retention_months: int = 24
     """A sensitive incident's free text is replaced by a note this many months after it happened."""
     staff_retention_months: int = 12
     """Training certificates of a person who left are deleted this many months after they left."""
+
+    @property
+    def https(self) -> bool:
+        """Served over https: cookies are Secure and ``__Host-`` named, and HSTS is sent."""
+        return self.base_url.startswith("https://")
 
 
 def _bool(name: str, raw: str) -> bool:
@@ -94,6 +109,18 @@ def _int(name: str, raw: str) -> int:
         return int(raw)
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _tiles_url(raw: str) -> str:
+    # The policy names the tile host, so it must have one: a typo would otherwise open the
+    # pages to a host nobody meant, or block every tile without a word.
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(
+            f"NTE_MAP_TILES_URL must be an http(s) URL such as "
+            f"https://tiles.example/{{z}}/{{x}}/{{y}}.png, not {raw!r}"
+        )
+    return raw.strip()
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -113,6 +140,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["mail_from"] = raw
     if raw := env.get("NTE_BASE_URL"):
         fields["base_url"] = raw.rstrip("/")
+    if raw := env.get("NTE_MAP_TILES_URL"):
+        fields["map_tiles_url"] = _tiles_url(raw)
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (
@@ -129,6 +158,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "training_coverage_percent",
         "sia_warning_days",
         "checks_debounce_seconds",
+        "action_due_days_minor",
+        "action_due_days_major",
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)

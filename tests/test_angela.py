@@ -2,42 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 import msgspec
 
 from tests.conftest import People
+from tests.helpers import BROWSER, HTMX, Client, add_venue, text_of, today
 from venues.angela.schemas import AngelaTest
 from venues.angela.service import retest_due
-
-Client = httpx.AsyncClient
-
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-HTMX = {**BROWSER, "hx-request": "true"}
-
-
-def today() -> date:
-    return datetime.now(ZoneInfo("Europe/London")).date()
-
-
-def text_of(markup: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).replace("&#39;", "'")
 
 
 def invalid_names(response: httpx.Response) -> set[str]:
     assert response.status_code in (400, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     return {p["name"] for p in response.json().get("invalid_params") or []}
-
-
-async def add_venue(db: asyncpg.Connection, name: str = "The Swan") -> int:
-    venue_id: int = await db.fetchval("INSERT INTO venues (name) VALUES ($1) RETURNING id", name)
-    return venue_id
 
 
 async def add_test(db: asyncpg.Connection, venue: int, days_ago: int, outcome: str) -> None:

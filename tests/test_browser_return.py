@@ -11,8 +11,10 @@ import asyncpg
 import pytest
 
 from nte.accounts import create_user
+from nte.clock import today
 from tests.conftest import in_database, sign_in_on_the_way
-from venues.returns.service import due_on, last_ended_month, today
+from tests.helpers import due_on
+from venues.returns.service import last_ended_month
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ import asyncpg
 import pytest
 
 from nte.accounts import create_user
+from nte.clock import today
 from tests.conftest import in_database, sign_in_on_the_way
-from venues.staff.service import today
 
 pytestmark = pytest.mark.browser
 

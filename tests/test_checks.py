@@ -4,15 +4,19 @@ resolves its flag by itself when the cause clears; reruns change nothing."""
 from __future__ import annotations
 
 import asyncio
+import html
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
+import msgspec
 import pytest
 
+from inspections.flags.rules import RULES
 from inspections.flags.sweep import run_checks
-from nte.scheduler import LONDON, Scheduler, last_fire_before
+from nte.clock import LONDON
+from nte.scheduler import Scheduler, last_fire_before
 from nte.settings import Settings
 from tests.conftest import People
 
@@ -642,3 +646,36 @@ async def test_the_checks_do_not_wake_themselves(running_app: Any, dsn: str) -> 
         assert heard == []
     finally:
         await listener.close()
+
+
+def test_rule_summaries_say_the_boroughs_own_numbers(settings: Settings) -> None:
+    changed = msgspec.structs.replace(
+        settings,
+        underage_lookback_months=6,
+        violence_cluster_count=4,
+        violence_window_days=14,
+        training_coverage_percent=90,
+        sia_warning_days=45,
+        angela_retest_days=21,
+        return_due_days=10,
+    )
+    said = {r.name: r.describe(changed) for r in RULES}
+    assert said["violence_cluster"] == "4 or more violent incidents at the venue in 14 days"
+    assert "in the last 6 months" in said["underage_sale"]
+    assert "in the last 14 days" in said["serious_violence"]
+    assert "below 90%" in said["training_lapsed"]
+    assert "within 45 days" in said["sia_expiring"]
+    assert "within 21 days" in said["angela_retest_due"]
+    assert "due 10 days after" in said["return_overdue"]
+    assert not [text for text in said.values() if "{" in text or "}" in text]
+
+
+async def test_the_flags_page_explains_a_flag_with_the_settings_in_force(
+    db: asyncpg.Connection, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    await purchase(db, await venue(db), date(2026, 10, 1))
+    await sweep(db, settings)
+    page = (await client.get("/flags", headers={"accept": "text/html"})).text
+    underage = next(r for r in RULES if r.name == "underage_sale")
+    assert html.escape(underage.describe(settings), quote=True) in page
+    assert "{" not in page.split("<main", 1)[1]

@@ -68,8 +68,21 @@ def test_demo_licenses_every_real_venue_and_a_rerun_changes_nothing(
     assert len({v["licence_holder"] for v in venues}) > 5
     assert {"pub", "bar", "nightclub", "other"} <= {v["venue_type"] for v in venues}
 
+    inspections = query(
+        dsn,
+        "SELECT i.venue_id, i.outcome, i.generated, u.role, count(a.id) AS actions "
+        "FROM inspections i JOIN users u ON u.id = i.officer_id "
+        "LEFT JOIN actions a ON a.inspection_id = i.id GROUP BY i.id, u.role ORDER BY i.id",
+    )
+    assert len(inspections) > 30 and all(
+        i["generated"] and i["role"] == "officer" for i in inspections
+    )
+    assert {"compliant", "minor"} <= {i["outcome"] for i in inspections}
+    assert sum(i["actions"] for i in inspections) > 0
+
     again = run_demo(cli_env)
     assert "0 venues created, 0 updated, 128 unchanged; 0 licences generated" in again
+    assert len(query(dsn, "SELECT id FROM inspections")) == len(inspections)
     assert query(dsn, LICENCES) == venues
     assert query(dsn, CONDITIONS) == conditions
 

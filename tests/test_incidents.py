@@ -6,20 +6,13 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
-import httpx
 import pytest
-from httpx import Response
 
+from nte.clock import LONDON
 from tests.conftest import People
-
-Client = httpx.AsyncClient
-
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-LONDON = ZoneInfo("Europe/London")
-MISSING = 999_999
+from tests.helpers import BROWSER, MISSING, Client, Surface, add_venue, problem, text_of
 
 
 def hours_ago(hours: float) -> str:
@@ -36,31 +29,14 @@ def incident(**fields: Any) -> dict[str, Any]:
     }
 
 
-def problem(response: Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def invalid_names(body: dict[str, Any]) -> set[str]:
     return {p["name"] for p in body.get("invalid_params") or []}
-
-
-def text_of(markup: str) -> str:
-    """The words on the page, roughly as a person reads them."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).replace("&#39;", "'")
 
 
 def incidents_section(markup: str) -> str:
     found = re.search(r'<section[^>]*id="incidents".*?</section>', markup, re.S)
     assert found, "the page has no list of incidents"
     return text_of(found[0])
-
-
-async def add_venue(db: asyncpg.Connection, name: str) -> int:
-    venue_id: int = await db.fetchval("INSERT INTO venues (name) VALUES ($1) RETURNING id", name)
-    return venue_id
 
 
 async def count(db: asyncpg.Connection, table: str) -> int:
@@ -368,15 +344,21 @@ async def test_another_venues_manager_gets_404_on_every_incident_route(
     assert await count(db, "incidents") == 1 and await count(db, "test_purchases") == 0
 
 
-async def test_unknown_ids_are_404(client: Client) -> None:
-    for path in (
+@pytest.mark.parametrize(
+    "path",
+    [
         f"/api/v1/venues/{MISSING}/incidents",
         f"/api/v1/incidents/{MISSING}",
         f"/api/v1/venues/{MISSING}/test-purchases",
-    ):
-        assert problem(await client.get(path), 404)["status"] == 404, path
-        page = await client.get(path.removeprefix("/api/v1"), headers=BROWSER)
-        assert page.status_code == 404, path
+    ],
+)
+async def test_unknown_ids_are_404(client: Client, surface: Surface, path: str) -> None:
+    response = await client.get(surface.url(path), headers=surface.headers)
+    if surface.name == "api":
+        assert problem(response, 404)["status"] == 404
+    else:
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("text/html")
 
 
 # --- bad input -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import pytest
 from nte.db import connect
 from nte.settings import SettingsError, load_settings
 from tests.conftest import SHARED_DATA, query, run_nte
+from tests.helpers import BROWSER
 from venues.police import demo as police_demo
 from venues.police.importer import import_police
 from venues.police.queries import distance_metres
@@ -27,7 +28,6 @@ TOWN = POLICE / "maidstone_towncentre_2022-01_to_2022-11_street.csv"
 KENT = POLICE / "2022-11-kent-street.csv"
 FHRS_CSV = SHARED_DATA / "fsa_fhrs" / "maidstone_pub_bar_nightclub.csv"
 ATTRIBUTION = "Contains public sector information licensed under the Open Government Licence v3.0."
-BROWSER = {"accept": "text/html"}
 
 
 def count(dsn: str, where: str = "true") -> int:

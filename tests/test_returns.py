@@ -9,19 +9,14 @@ from datetime import date, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
-from httpx import Response
 
+from nte.clock import today
 from tests.conftest import People
+from tests.helpers import BROWSER, MISSING, Client, add_return, add_venue, due_on, invalid_params
 from venues.demo import load_demo
-from venues.returns.queries import missing_returns
-from venues.returns.service import due_on, last_ended_month, recent_months, today
-
-Client = httpx.AsyncClient
-
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-MISSING_ID = 999_999
+from venues.returns.queries import due_dates, missing_returns
+from venues.returns.service import last_ended_month, recent_months
 
 
 def figures(period: date, **changes: Any) -> dict[str, Any]:
@@ -40,36 +35,9 @@ def figures(period: date, **changes: Any) -> dict[str, Any]:
     }
 
 
-async def add_venue(db: asyncpg.Connection, name: str, status: str = "active") -> int:
-    venue_id: int = await db.fetchval(
-        "INSERT INTO venues (name, status) VALUES ($1, $2) RETURNING id", name, status
-    )
-    return venue_id
-
-
-async def add_return(db: asyncpg.Connection, venue_id: int, period: date) -> int:
-    """A return arranged directly in the database (the API refuses old or odd months)."""
-    return_id: int = await db.fetchval(
-        "INSERT INTO monthly_returns (venue_id, period, refusals, incidents_unreported, "
-        "angela_activations, door_staff_hours, cctv_checks) VALUES ($1, $2, 3, 0, 0, 0, 4) "
-        "RETURNING id",
-        venue_id,
-        period,
-    )
-    return return_id
-
-
 async def returns_count(db: asyncpg.Connection) -> int:
     count: int = await db.fetchval("SELECT count(*) FROM monthly_returns")
     return count
-
-
-def problem(response: Response, status: int) -> dict[str, str]:
-    """The problem's invalid params (name -> reason), after checking it is that problem."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    return {p["name"]: p["reason"] for p in body.get("invalid_params") or []}
 
 
 def words(markup: str) -> str:
@@ -99,9 +67,12 @@ LAST = last_ended_month(today())
         (date(2025, 4, 1), 0, date(2025, 4, 30)),
     ],
 )
-def test_the_due_date_is_the_months_last_day_plus_the_setting(
-    period: date, days: int, due: date
+async def test_the_due_date_is_the_months_last_day_plus_the_setting(
+    db: asyncpg.Connection, period: date, days: int, due: date
 ) -> None:
+    # The database's rule, which the pages, the API and the flag all read, and the tests' own.
+    assert await db.fetchval("SELECT return_due_on($1, $2)", period, days) == due
+    assert await due_dates(db, [period], due_days=days) == {period: due}
     assert due_on(period, days) == due
 
 
@@ -201,7 +172,7 @@ async def test_the_missing_list_api_names_venues_and_days_overdue(
 async def test_a_bad_month_for_the_missing_list_is_named(client: Client) -> None:
     for month in ["2025-13", "2025-1", "May 2025", "2025-05-01"]:
         response = await client.get("/api/v1/returns/missing", params={"month": month})
-        assert "month" in problem(response, 400), month
+        assert "month" in invalid_params(response, 400), month
 
 
 # --- submitting ---------------------------------------------------------------------------
@@ -242,7 +213,7 @@ async def test_a_second_return_for_the_same_month_is_refused(
     first = await client.post(f"/api/v1/venues/{venue}/returns", json=figures(LAST))
     assert first.status_code == 201
     again = await client.post(f"/api/v1/venues/{venue}/returns", json=figures(LAST, refusals=99))
-    assert "period" in problem(again, 409)
+    assert "period" in invalid_params(again, 409)
     listed = (await client.get(f"/api/v1/venues/{venue}/returns")).json()
     assert [(r["period"], r["refusals"]) for r in listed] == [(LAST.isoformat(), 7)]
     # The same month at another venue is that venue's own return.
@@ -270,7 +241,7 @@ async def test_a_month_that_has_not_ended_is_refused(
 ) -> None:
     venue = await add_venue(db, "The Swan")
     response = await client.post(f"/api/v1/venues/{venue}/returns", json=figures(period))
-    errors = problem(response, 422)
+    errors = invalid_params(response, 422)
     assert reason in errors["period"]
     assert await returns_count(db) == 0
 
@@ -297,16 +268,16 @@ async def test_bad_input_names_the_field_and_saves_nothing(
         body = {**figures(LAST), **change}
         body = {k: v for k, v in body.items() if v is not None}  # None here means "left out"
         response = await client.post(f"/api/v1/venues/{venue}/returns", json=body)
-        assert field in problem(response, 400), change
+        assert field in invalid_params(response, 400), change
     assert await returns_count(db) == 0
 
 
 async def test_unknown_venue_and_return_are_404(client: Client) -> None:
-    assert (await client.get(f"/api/v1/venues/{MISSING_ID}/returns")).status_code == 404
-    response = await client.post(f"/api/v1/venues/{MISSING_ID}/returns", json=figures(LAST))
+    assert (await client.get(f"/api/v1/venues/{MISSING}/returns")).status_code == 404
+    response = await client.post(f"/api/v1/venues/{MISSING}/returns", json=figures(LAST))
     assert response.status_code == 404
-    assert (await client.get(f"/api/v1/returns/{MISSING_ID}")).status_code == 404
-    response = await client.patch(f"/api/v1/returns/{MISSING_ID}", json={"reviewed": True})
+    assert (await client.get(f"/api/v1/returns/{MISSING}")).status_code == 404
+    response = await client.patch(f"/api/v1/returns/{MISSING}", json={"reviewed": True})
     assert response.status_code == 404
 
 
@@ -392,7 +363,7 @@ async def test_an_officer_marks_a_return_reviewed(db: asyncpg.Connection, people
         ).json()
         assert undone["status"] == "submitted" and undone["reviewed_by"] is None
         bad = await second.patch(f"/api/v1/returns/{return_id}", json={"reviewed": "yes"})
-        assert "reviewed" in problem(bad, 400)
+        assert "reviewed" in invalid_params(bad, 400)
 
     # The review is on the venue's audit trail, with who did it.
     actions = await db.fetch(

@@ -6,23 +6,18 @@ import re
 from typing import Any
 
 import asyncpg
-import httpx
 import msgspec
 import pytest
 from httpx import Response
 
+from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, text_of
 from venues import queries
 from venues.schemas import ConditionCreate, VenueCreate
 
-Client = httpx.AsyncClient
-
 # What a browser sends when it navigates or submits a form.
-BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 HTMX = {**BROWSER, "hx-request": "true", "hx-current-url": "http://testserver.local/venues"}
 OGL = "Open Government Licence v3.0"
 DEMO_NOTICE = "generated demo data"
-MISSING = 999_999
-CSRF_HEADER = "x-csrftoken"
 
 
 async def add_venue(db: asyncpg.Connection, **fields: Any) -> int:
@@ -96,11 +91,6 @@ def conditions_of(markup: str) -> str:
 
 def licence_of(markup: str) -> str:
     return section(markup, 'aria-labelledby="licence-h"')
-
-
-def text_of(markup: str) -> str:
-    """The words on the page, roughly as a person reads them."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", markup)).replace("&#39;", "'")
 
 
 async def venue_count(db: asyncpg.Connection) -> int:

@@ -7,12 +7,10 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from httpx import Response
 
-Client = httpx.AsyncClient
+from tests.helpers import MISSING, Client, problem
 
 VENUES = "/api/v1/venues"
-MISSING = 999_999
 
 # The licence as the council's register would hold it; every optional field set.
 FULL_VENUE: dict[str, Any] = {
@@ -38,18 +36,6 @@ CCTV: dict[str, Any] = {
     "text": "CCTV shall be maintained and recordings kept for 31 days.",
     "params": {"retention_days": 31},
 }
-
-
-def problem(response: Response, status: int | tuple[int, ...]) -> dict[str, Any]:
-    """The problem details of an error response, after checking it is one."""
-    statuses = status if isinstance(status, tuple) else (status,)
-    assert response.status_code in statuses, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == response.status_code
-    assert body["title"]
-    assert body["detail"]
-    return body
 
 
 def invalid_names(body: dict[str, Any]) -> list[str]:

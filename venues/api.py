@@ -10,9 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_204_NO_CONTENT
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
-from nte.db import Connection, RequestConnection
-from nte.errors import InvalidInput
+from nte.db import RequestConnection
+from nte.paging import Limit, Offset
 from venues import queries
+from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
     Condition,
     ConditionCreate,
@@ -26,16 +27,6 @@ from venues.schemas import (
 )
 
 __all__ = ["ConditionController", "VenueController"]
-
-
-async def venue_or_404(conn: Connection, venue_id: int) -> Venue:
-    venue = await queries.get_venue(conn, venue_id)
-    if venue is None:
-        raise NotFoundException(f"No venue with id {venue_id}")
-    return venue
-
-
-CONDITION_OWNER = "SELECT venue_id FROM conditions WHERE id = $1"
 
 
 class VenueController(Controller):
@@ -60,8 +51,8 @@ class VenueController(Controller):
         flagged: Annotated[
             bool | None, QueryParameter(description="Only venues with (true) or without open flags")
         ] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> VenuePage:
         items, total = await queries.list_venues(
             conn,
@@ -111,25 +102,10 @@ class VenueController(Controller):
         return await queries.create_condition(conn, venue_id, data)
 
 
-async def editable_condition(conn: Connection, condition_id: int) -> Condition:
-    condition = await queries.get_condition(conn, condition_id)
-    if condition is None:
-        raise NotFoundException(f"No condition with id {condition_id}")
-    if condition.mandatory:
-        raise InvalidInput(
-            {
-                "condition_id": "is a mandatory condition set by law; "
-                "it cannot be changed or removed"
-            },
-            detail="Mandatory conditions cannot be changed or removed",
-        )
-    return condition
-
-
 class ConditionController(Controller):
     path = "/api/v1/conditions"
     tags = ["conditions"]
-    guards = [signed_in, venue_scope("condition_id", CONDITION_OWNER), roles(*STAFF)]
+    guards = [signed_in, venue_scope("condition_id", queries.CONDITION_OWNER), roles(*STAFF)]
 
     @patch("/{condition_id:int}", summary="Change a condition")
     async def update_condition(

@@ -24,7 +24,7 @@ from venues.returns import demo as returns_demo
 from venues.staff import demo as staff_demo
 from venues.test_purchases import demo as test_purchases_demo
 
-__all__ = ["DEMO_FHRS_FILE", "DemoSummary", "load_demo"]
+__all__ = ["DEMO_FHRS_FILE", "DemoSummary", "demo_managed_venues", "load_demo"]
 
 SEED = 20221114
 
@@ -269,3 +269,13 @@ async def load_demo(
     return DemoSummary(
         fhrs=fhrs, licences_generated=generated, conditions_added=added, police=police
     )
+
+
+async def demo_managed_venues(conn: Connection, count: int = 2) -> list[int]:
+    """The demo venues whose manager the demo's venue-manager account is: the same ones on every
+    load (the first generated, active licences by FHRS id)."""
+    rows = await conn.fetch(
+        "SELECT id FROM venues WHERE generated AND status = 'active' ORDER BY fhrs_id LIMIT $1",
+        count,
+    )
+    return [r["id"] for r in rows]

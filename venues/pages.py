@@ -5,19 +5,16 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-import asyncpg
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.audit import venue_history
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
-from nte.errors import invalid_params_from
-from nte.forms import NOT_IN_FORMAT, FormInvalid, form_to_struct
+from nte.forms import NOT_IN_FORMAT, FormInvalid, form_page, form_to_struct, saved
 from venues import queries
-from venues.api import CONDITION_OWNER, editable_condition, venue_or_404
+from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
     ACTIVITIES,
     CONDITION_KINDS,
@@ -89,16 +86,6 @@ def _venue_form_errors(errors: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _form_page(template_name: str, context: dict[str, Any]) -> Template:
-    """A form sent back with its reasons; HTML, though the handler may also redirect."""
-    return Template(
-        template_name=template_name,
-        context={**context, **CHOICES},
-        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        media_type=MediaType.HTML,
-    )
-
-
 def _form_values(venue: Venue | None) -> dict[str, Any]:
     if venue is None:
         return {"venue_type": "pub", "status": "active", "licensable_activities": [], "hours": {}}
@@ -115,26 +102,12 @@ def _values_from_submission(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-async def _save_or_errors(coro: Any) -> Any:
-    """Turn a write the database refused (a duplicate licence number) into form errors.
-
-    The caller runs it in a savepoint, so the refusal leaves the request's transaction usable.
-    """
-    try:
-        return await coro
-    except asyncpg.PostgresError as exc:
-        errors = invalid_params_from(exc)
-        if not errors:
-            raise  # not the form's fault: the error page, not a misleading form message
-        raise FormInvalid(errors) from None
-
-
 class VenuePages(Controller):
     include_in_schema = False
     guards = [
         signed_in,
         venue_scope(),
-        venue_scope("condition_id", CONDITION_OWNER),
+        venue_scope("condition_id", queries.CONDITION_OWNER),
         roles(*READERS),
     ]
 
@@ -196,11 +169,12 @@ class VenuePages(Controller):
         try:
             payload = form_to_struct(data, VenueCreate)
             async with conn.transaction():
-                venue = await _save_or_errors(queries.create_venue(conn, payload))
+                venue = await saved(queries.create_venue(conn, payload))
         except FormInvalid as exc:
-            return _form_page(
+            return form_page(
                 "venues/form.html",
                 {
+                    **CHOICES,
                     "venue": None,
                     "values": _values_from_submission(data),
                     "errors": _venue_form_errors(exc.errors),
@@ -239,11 +213,12 @@ class VenuePages(Controller):
         try:
             patch = form_to_struct(data, VenuePatch)
             async with conn.transaction():
-                await _save_or_errors(queries.update_venue(conn, venue_id, patch))
+                await saved(queries.update_venue(conn, venue_id, patch))
         except FormInvalid as exc:
-            return _form_page(
+            return form_page(
                 "venues/form.html",
                 {
+                    **CHOICES,
                     "venue": venue,
                     "values": _values_from_submission(data),
                     "errors": _venue_form_errors(exc.errors),
@@ -274,11 +249,17 @@ class VenuePages(Controller):
         try:
             payload = _condition_payload(data, ConditionCreate)
             async with conn.transaction():
-                await _save_or_errors(queries.create_condition(conn, venue_id, payload))
+                await saved(queries.create_condition(conn, venue_id, payload))
         except FormInvalid as exc:
-            return _form_page(
+            return form_page(
                 "venues/condition_form.html",
-                {"venue": venue, "condition": None, "values": data, "errors": exc.errors},
+                {
+                    **CHOICES,
+                    "venue": venue,
+                    "condition": None,
+                    "values": data,
+                    "errors": exc.errors,
+                },
             )
         return Redirect(f"/venues/{venue_id}#conditions")
 
@@ -314,12 +295,18 @@ class VenuePages(Controller):
         try:
             patch = _condition_payload(data, ConditionPatch)
             async with conn.transaction():
-                await _save_or_errors(queries.update_condition(conn, condition_id, patch))
+                await saved(queries.update_condition(conn, condition_id, patch))
         except FormInvalid as exc:
             venue = await venue_or_404(conn, condition.venue_id)
-            return _form_page(
+            return form_page(
                 "venues/condition_form.html",
-                {"venue": venue, "condition": condition, "values": data, "errors": exc.errors},
+                {
+                    **CHOICES,
+                    "venue": venue,
+                    "condition": condition,
+                    "values": data,
+                    "errors": exc.errors,
+                },
             )
         return Redirect(f"/venues/{condition.venue_id}#conditions")
 

@@ -18,7 +18,9 @@ from venues.schemas import (
 )
 
 __all__ = [
+    "CONDITION_OWNER",
     "MANDATORY_CONDITIONS",
+    "any_venue",
     "create_condition",
     "create_venue",
     "delete_condition",
@@ -36,6 +38,9 @@ VENUE_COLUMNS = """
     v.martyns_law_tier, v.premises_licence_no, v.licence_holder, v.dps_name,
     v.licensable_activities, v.licensed_hours, v.status, v.fhrs_id, v.fhrs_rating,
     v.generated, v.open_flags, v.flag_severity, v.created_at, v.updated_at"""
+
+# The venue a condition belongs to, for the venue-scope guard.
+CONDITION_OWNER = "SELECT venue_id FROM conditions WHERE id = $1"
 
 CONDITION_COLUMNS = """
     c.id, c.venue_id, c.kind, c.objective, c.params, c.text,
@@ -279,3 +284,8 @@ async def update_condition(
 async def delete_condition(conn: Connection, condition_id: int) -> bool:
     result = await conn.execute("DELETE FROM conditions WHERE id = $1", condition_id)
     return bool(result == "DELETE 1")
+
+
+async def any_venue(conn: Connection) -> bool:
+    """True once the registry holds a venue: the demo loads only into an empty one."""
+    return bool(await conn.fetchval("SELECT EXISTS (SELECT 1 FROM venues)"))

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import msgspec
 from litestar import Controller, Request, get, patch
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from msgspec import Meta
 
-from inspections.flags.queries import Flag, FlagPage, change_flag, list_flags
+from inspections.flags.queries import FLAG_OWNER, list_flags
+from inspections.flags.schemas import Flag, FlagChange, FlagPage
+from inspections.flags.service import change_flag
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
+from nte.paging import Limit, Offset
 
-__all__ = ["FLAG_OWNER", "FlagController"]
-
-FLAG_OWNER = "SELECT venue_id FROM flags WHERE id = $1"
-
-
-class FlagChange(msgspec.Struct, forbid_unknown_fields=True):
-    action: Literal["acknowledge", "resolve"]
-    note: Annotated[str, Meta(max_length=2000)] = ""
+__all__ = ["FlagController"]
 
 
 class FlagController(Controller):
@@ -37,8 +31,8 @@ class FlagController(Controller):
         status: FromQuery[Literal["open", "acknowledged", "resolved", "current"] | None] = None,
         rule: Annotated[str | None, QueryParameter(max_length=60)] = None,
         venue_id: FromQuery[int | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> FlagPage:
         items, total = await list_flags(
             conn,

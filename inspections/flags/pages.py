@@ -9,9 +9,9 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
-from inspections.flags.api import FLAG_OWNER
-from inspections.flags.queries import change_flag, list_flags
+from inspections.flags.queries import FLAG_OWNER, list_flags
 from inspections.flags.rules import RULES
+from inspections.flags.service import change_flag
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
 from nte.errors import InvalidInput
@@ -19,7 +19,6 @@ from nte.errors import InvalidInput
 __all__ = ["FlagPages"]
 
 RULE_NAMES = [r.name for r in RULES]
-RULE_SUMMARIES = {r.name: r.summary for r in RULES}
 RULE_TITLES = {r.name: r.title for r in RULES}
 
 
@@ -67,7 +66,7 @@ class FlagPages(Controller):
                 "venue_id": venue_id,
                 "page": page,
                 "rules": RULE_NAMES,
-                "summaries": RULE_SUMMARIES,
+                "summaries": {r.name: r.describe(request.app.state.settings) for r in RULES},
                 "titles": RULE_TITLES,
                 "errors": {},
             },

@@ -1,41 +1,19 @@
-"""Reading flags and moving them through their lifecycle (open -> acknowledged -> resolved)."""
+"""SQL for reading flags and writing the steps of their lifecycle."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
-
 import msgspec
 
-from inspections.flags.sweep import refresh_badges
+from inspections.flags.schemas import Flag
 from nte.db import Connection
-from nte.errors import InvalidInput
 
-__all__ = ["Flag", "FlagPage", "change_flag", "get_flag", "list_flags"]
-
-Status = Literal["open", "acknowledged", "resolved"]
-
-
-class Flag(msgspec.Struct):
-    id: int
-    venue_id: int
-    venue_name: str
-    rule: str
-    severity: str
-    status: Status
-    opened_at: datetime
-    resolved_at: datetime | None
-    acknowledged_at: datetime | None
-    explanation: str
-    evidence: dict[str, Any]
-    resolution: str | None
-
-
-class FlagPage(msgspec.Struct):
-    items: list[Flag]
-    total: int
-    limit: int
-    offset: int
+__all__ = [
+    "ACKNOWLEDGE",
+    "FLAG_OWNER",
+    "RESOLVE",
+    "get_flag",
+    "list_flags",
+]
 
 
 _COLUMNS = """
@@ -88,37 +66,16 @@ async def get_flag(conn: Connection, flag_id: int) -> Flag | None:
     return msgspec.convert(dict(row), Flag) if row else None
 
 
-async def change_flag(
-    conn: Connection, flag_id: int, *, action: str, note: str, user_id: int
-) -> Flag | None:
-    """Acknowledge (note optional) or resolve (note required) a flag that is not resolved yet."""
-    note = note.strip()
-    if action == "resolve" and not note:
-        raise InvalidInput({"note": "is required to resolve a flag: say what was done"})
-    current = await get_flag(conn, flag_id)
-    if current is None:
-        return None
-    if current.status == "resolved":
-        raise InvalidInput({"action": "cannot change a flag that is already resolved"})
-    if action == "acknowledge":
-        await conn.execute(
-            """UPDATE flags SET status = 'acknowledged', acknowledged_at = now(),
-                   acknowledged_by = $2, resolution = nullif($3, ''), updated_at = now()
-               WHERE id = $1""",
-            flag_id,
-            user_id,
-            note,
-        )
-    elif action == "resolve":
-        await conn.execute(
-            """UPDATE flags SET status = 'resolved', resolved_at = now(), resolved_by = $2,
-                   resolution = $3, updated_at = now()
-               WHERE id = $1""",
-            flag_id,
-            user_id,
-            note,
-        )
-    else:
-        raise InvalidInput({"action": "must be 'acknowledge' or 'resolve'"})
-    await refresh_badges(conn, [current.venue_id])
-    return await get_flag(conn, flag_id)
+FLAG_OWNER = "SELECT venue_id FROM flags WHERE id = $1"
+
+
+# A person's step in the lifecycle: $1 the flag, $2 who, $3 their note.
+ACKNOWLEDGE = """
+UPDATE flags SET status = 'acknowledged', acknowledged_at = now(), acknowledged_by = $2,
+       resolution = nullif($3, ''), updated_at = now()
+WHERE id = $1"""
+
+RESOLVE = """
+UPDATE flags SET status = 'resolved', resolved_at = now(), resolved_by = $2,
+       resolution = $3, updated_at = now()
+WHERE id = $1"""

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
+
 from nte.settings import Settings
 
 __all__ = ["RULES", "Rule", "Severity"]
@@ -41,12 +43,19 @@ class Rule:
     sql: str
     params: Callable[[Settings], list[Any]] = field(default=lambda s: [])
     summary: str = ""
-    """One line for people: what the rule looks for."""
+    """One line for people: what the rule looks for, with ``{setting}`` where a setting decides
+    a number (read it through ``describe``, never as it stands)."""
     cleared: str = "the cause has cleared"
     """Recorded on a flag the checks resolve because the rule no longer holds."""
     state: bool = False
     """True when cause_key names a state of the venue rather than an event (see above)."""
 
+    def describe(self, settings: Settings) -> str:
+        """The summary with this borough's numbers in it."""
+        return self.summary.format_map({name: getattr(settings, name) for name in SETTING_NAMES})
+
+
+SETTING_NAMES = frozenset(f.name for f in msgspec.structs.fields(Settings))
 
 VIOLENT = "('violence', 'sexual_offence', 'weapons')"
 
@@ -67,7 +76,8 @@ UNDERAGE_SALE = Rule(
     name="underage_sale",
     title="Underage sale",
     severity="high",
-    summary="Any failed test purchase or underage-sale incident in the last 12 months",
+    summary="Any failed test purchase or underage-sale incident"
+    " in the last {underage_lookback_months} months",
     cleared="the sale is now older than the look-back period",
     params=lambda s: [s.underage_lookback_months],
     sql=f"""
@@ -120,7 +130,7 @@ VIOLENCE_CLUSTER = Rule(
     name="violence_cluster",
     title="Violence cluster",
     severity="high",
-    summary="Three or more violent incidents at the venue in 28 days",
+    summary="{violence_cluster_count} or more violent incidents at the venue in {violence_window_days} days",
     cleared="fewer violent incidents than the threshold in the window now",
     state=True,
     params=lambda s: [s.violence_cluster_count, s.violence_window_days],
@@ -142,7 +152,8 @@ SERIOUS_VIOLENCE = Rule(
     name="serious_violence",
     title="Serious violence",
     severity="serious",
-    summary="A serious violent or sexual incident, or one with a weapon, in the last 28 days",
+    summary="A serious violent or sexual incident, or one with a weapon,"
+    " in the last {violence_window_days} days",
     cleared="the incident is now older than the window",
     params=lambda s: [s.violence_window_days],
     sql=f"""
@@ -160,8 +171,8 @@ SERIOUS_VIOLENCE = Rule(
 # -- people and training ---------------------------------------------------------------------
 
 # Who works there on the day of the check; a course is valid up to and including its expiry day.
-_ACTIVE = "(s.left_on IS NULL OR s.left_on > $2)"
-_VALID = "t.completed_on <= $2 AND t.expires_on >= $2"
+_ACTIVE = "staff_active_on(s.left_on, $2)"
+_VALID = "training_valid_on(t.completed_on, t.expires_on, $2)"
 
 
 # Who holds a valid course today: one range scan of the training index per course (an
@@ -175,7 +186,8 @@ TRAINING_LAPSED = Rule(
     title="Training lapsed",
     severity="medium",
     state=True,
-    summary="Front-of-house WAVE and Ask-for-Angela coverage below 80%, or no DPS on the staff list",
+    summary="Front-of-house WAVE and Ask-for-Angela coverage below {training_coverage_percent}%,"
+    " or no DPS on the staff list",
     cleared="training coverage is back above the threshold and a DPS is recorded",
     params=lambda s: [s.training_coverage_percent],
     sql=f"""
@@ -212,7 +224,7 @@ SIA_EXPIRING = Rule(
     name="sia_expiring",
     title="SIA licence expiring",
     severity="medium",
-    summary="A door supervisor's SIA licence expires within 60 days",
+    summary="A door supervisor's SIA licence expires within {sia_warning_days} days",
     cleared="the licence was renewed, or it has now expired (see SIA expired)",
     params=lambda s: [s.sia_warning_days],
     sql=f"""
@@ -247,7 +259,7 @@ ANGELA_RETEST_DUE = Rule(
     name="angela_retest_due",
     title="Ask for Angela re-test due",
     severity="medium",
-    summary="A failed Ask for Angela test not re-tested within 28 days",
+    summary="A failed Ask for Angela test not re-tested within {angela_retest_days} days",
     cleared="the venue was tested again",
     params=lambda s: [s.angela_retest_days],
     sql="""
@@ -293,7 +305,7 @@ RETURN_OVERDUE = Rule(
     title="Monthly return overdue",
     severity="low",
     state=True,
-    summary="A monthly return is overdue (due 14 days after the month ends)",
+    summary="A monthly return is overdue (due {return_due_days} days after the month ends)",
     cleared="every return due in the last 12 months is in",
     params=lambda s: [s.return_due_days],
     # Due on the month's last day plus the setting; overdue from the day after. One flag per
@@ -305,8 +317,8 @@ RETURN_OVERDUE = Rule(
         SELECT array_agg(m::date ORDER BY m) AS due
         FROM generate_series(date_trunc('month', $2::date - interval '13 months'),
                              date_trunc('month', $2::date), interval '1 month') AS m
-        WHERE ((m + interval '1 month')::date - 1 + $3) < $2
-          AND ((m + interval '1 month')::date - 1 + $3) >= ($2 - interval '12 months')::date
+        WHERE return_due_on(m::date, $3) < $2
+          AND return_due_on(m::date, $3) >= ($2 - interval '12 months')::date
     ),
     sent AS (
         SELECT r.venue_id, array_agg(r.period) AS periods
@@ -333,6 +345,29 @@ RETURN_OVERDUE = Rule(
     """,
 )
 
+# -- actions ---------------------------------------------------------------------------------
+
+ACTIONS_OVERDUE = Rule(
+    name="actions_overdue",
+    title="Actions overdue",
+    severity="medium",
+    state=True,
+    summary="An action set at an inspection is past its due date and not verified",
+    cleared="every action past its due date is verified",
+    # One flag per venue naming every late action; answered but unverified still counts,
+    # since only an officer's verification says the breach is put right.
+    sql="""
+    SELECT a.venue_id, 'overdue',
+           jsonb_build_object('actions', jsonb_agg(a.id ORDER BY a.due_on, a.id)),
+           count(*) || ' action' || CASE WHEN count(*) > 1 THEN 's' ELSE '' END
+               || ' past due: ' || string_agg(a.item || ' (due '
+               || to_char(a.due_on, 'FMDD Mon YYYY') || ')', '; ' ORDER BY a.due_on, a.id)
+    FROM actions a
+    WHERE a.status <> 'verified' AND a.due_on < $2
+    GROUP BY a.venue_id
+    """,
+)
+
 RULES: tuple[Rule, ...] = (
     UNDERAGE_SALE,
     PERSISTENT_UNDERAGE_SALES,
@@ -344,4 +379,5 @@ RULES: tuple[Rule, ...] = (
     ANGELA_RETEST_DUE,
     ANGELA_POSTERS_UNTRAINED,
     RETURN_OVERDUE,
+    ACTIONS_OVERDUE,
 )

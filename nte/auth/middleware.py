@@ -20,6 +20,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
+from nte.assets import STATIC_PREFIX
 from nte.auth.store import identity_for_session, identity_for_token
 from nte.settings import Settings
 
@@ -29,18 +30,28 @@ __all__ = [
     "CSRF_HEADER",
     "SESSION_COOKIE",
     "auth_middleware",
+    "cookie_name",
     "csrf_token_for",
 ]
 
 log = logging.getLogger("nte.auth")
 
+# The names over plain http (development). Over https each gets the __Host- prefix, which a
+# browser accepts only from this host, Secure, with Path=/ and no Domain: a neighbouring
+# subdomain cannot plant or overwrite it (cookie_name).
 SESSION_COOKIE = "nte_session"
 CSRF_COOKIE = "nte_csrf"
+HOST_PREFIX = "__Host-"
 CSRF_FIELD = "_csrf_token"  # the names Litestar's templates use (csrf_input, csrf_token())
 CSRF_HEADER = "x-csrftoken"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS", "TRACE"}
 # Password login is what makes a session, so it cannot need one; it carries no cookie authority.
 CSRF_EXEMPT_PATHS = {"/api/v1/auth/login"}
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """The name the browser keeps cookie ``name`` under: ``__Host-`` prefixed over https."""
+    return HOST_PREFIX + name if settings.https else name
 
 
 def csrf_token_for(secret: str, cookie_value: str) -> str:
@@ -80,7 +91,7 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         identity = None
         authorization = _header(scope, b"authorization") or ""
         bearer = authorization[7:].strip() if authorization.lower().startswith("bearer ") else None
-        session = cookies.get(SESSION_COOKIE)
+        session = cookies.get(cookie_name(settings, SESSION_COOKIE))
         # Only a request that carries credentials costs a database round trip.
         if bearer is not None or session:
             async with litestar_app.state.pool.acquire() as conn:
@@ -94,10 +105,14 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         scope["user"] = identity
         scope["auth"] = "token" if bearer is not None else ("session" if identity else None)
 
-        csrf_cookie = cookies.get(CSRF_COOKIE)
+        csrf_name = cookie_name(settings, CSRF_COOKIE)
+        csrf_cookie = cookies.get(csrf_name)
         new_cookie = None
         if not csrf_cookie:
-            csrf_cookie = new_cookie = secrets.token_urlsafe(32)
+            csrf_cookie = secrets.token_urlsafe(32)
+            # Not on a static file: it is kept for a year, and a cookie has no place in that.
+            if not scope["path"].startswith(STATIC_PREFIX):
+                new_cookie = csrf_cookie
         expected = csrf_token_for(settings.secret_key, csrf_cookie)
         ScopeState.from_scope(scope).csrf_token = expected
 
@@ -119,8 +134,8 @@ def auth_middleware(app: ASGIApp) -> ASGIApp:
         if new_cookie is None:
             await app(scope, receive, send)
             return
-        secure = "; Secure" if settings.base_url.startswith("https://") else ""
-        set_cookie = f"{CSRF_COOKIE}={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}".encode()
+        secure = "; Secure" if settings.https else ""
+        set_cookie = f"{csrf_name}={new_cookie}; Path=/; HttpOnly; SameSite=Lax{secure}".encode()
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -15,6 +15,8 @@ __all__ = [
     "end_session",
     "identity_for_session",
     "identity_for_token",
+    "list_api_tokens",
+    "revoke_api_token",
 ]
 
 _IDENTITY = """
@@ -111,3 +113,24 @@ async def identity_for_token(conn: asyncpg.Connection, raw: str) -> Identity | N
         token_hash(raw[4:]),
     )
     return _identity(row, "token") if row else None
+
+
+async def list_api_tokens(conn: asyncpg.Connection, user_id: int) -> list[asyncpg.Record]:
+    """An account's tokens, newest first: never the secret, which was shown once."""
+    return list(
+        await conn.fetch(
+            """SELECT id, label, created_at, last_used_at, revoked_at FROM api_tokens
+               WHERE user_id = $1 ORDER BY created_at DESC""",
+            user_id,
+        )
+    )
+
+
+async def revoke_api_token(conn: asyncpg.Connection, token_id: int) -> int | None:
+    """Revoke a token (again is a no-op); the account it belonged to, or None if no such token."""
+    user_id: int | None = await conn.fetchval(
+        """UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+           WHERE id = $1 RETURNING user_id""",
+        token_id,
+    )
+    return user_id

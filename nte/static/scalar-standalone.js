@@ -58,7 +58,7 @@ return e.toLowerCase().trim().replace(/[^\w\s-]/g,"").replace(/[\s_-]+/g,"-").re
 ;function w(e){return"object"==typeof e&&null!==e&&!Array.isArray(e)}
 const x=u((()=>{
 if("undefined"!=typeof navigator&&navigator?.userAgent?.includes("Cloudflare"))return!1
-;try{return new Function(""),!0}catch(e){return!1}}));function k(e){
+;return!1}));function k(e){
 if(!1===w(e))return!1;const t=e.constructor;if(void 0===t)return!0
 ;if("function"!=typeof t)return!0;const n=t.prototype
 ;return!1!==w(n)&&!1!==Object.prototype.hasOwnProperty.call(n,"isPrototypeOf")}

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post, put
 from litestar.params import FromPath, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
-from nte.auth.identity import Role
+from nte.clock import today
 from nte.db import RequestConnection
 from venues.angela import queries, service
+from venues.angela.deps import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
 from venues.angela.schemas import Angela, AngelaTest, AngelaTestCreate, ParticipationPut
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 
-__all__ = ["KEEPS_PARTICIPATION", "RECORDS_TESTS", "AngelaController", "london_today"]
-
-LONDON = ZoneInfo("Europe/London")
-
-KEEPS_PARTICIPATION: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-"""The venue keeps its own participation current; officers may correct it."""
-RECORDS_TESTS: tuple[Role, ...] = ("admin", "officer", "partner")
-"""Tests are done to the venue, so never recorded by it."""
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
-def retest_days(request: Request[Any, Any, Any]) -> int:
-    return int(request.app.state.settings.angela_retest_days)
+__all__ = ["AngelaController"]
 
 
 class AngelaController(Controller):
@@ -45,9 +29,7 @@ class AngelaController(Controller):
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Angela:
         await venue_or_404(conn, venue_id)
-        return await service.load(
-            conn, venue_id, retest_days=retest_days(request), today=london_today()
-        )
+        return await service.load(conn, venue_id, retest_days=retest_days(request), today=today())
 
     @put("/", summary="Set the participation", guards=[roles(*KEEPS_PARTICIPATION)])
     async def put_angela(
@@ -58,10 +40,10 @@ class AngelaController(Controller):
         data: JSONBody[ParticipationPut],
     ) -> Angela:
         await venue_or_404(conn, venue_id)
-        today = london_today()
-        service.check_participation(data, today)
+        on = today()
+        service.check_participation(data, on)
         await queries.put_participation(conn, venue_id, data)
-        return await service.load(conn, venue_id, retest_days=retest_days(request), today=today)
+        return await service.load(conn, venue_id, retest_days=retest_days(request), today=on)
 
     @get("/tests", summary="Test visits, the latest first")
     async def list_tests(
@@ -79,7 +61,7 @@ class AngelaController(Controller):
         data: JSONBody[AngelaTestCreate],
     ) -> AngelaTest:
         await venue_or_404(conn, venue_id)
-        service.check_test(data, london_today())
+        service.check_test(data, today())
         return await queries.create_test(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )

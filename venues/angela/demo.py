@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 import random
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from nte.clock import LONDON
 from nte.db import Connection
 
 __all__ = ["TOWN_CENTRE", "generate", "in_town_centre"]
 
-LONDON = ZoneInfo("Europe/London")
 TOWN_CENTRE = (51.2736, 0.5229)
 """Jubilee Square, Maidstone."""
 PASS_RATE = 0.70

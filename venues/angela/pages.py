@@ -10,22 +10,16 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
 from venues.angela import queries, service
-from venues.angela.api import KEEPS_PARTICIPATION, RECORDS_TESTS, london_today, retest_days
+from venues.angela.deps import KEEPS_PARTICIPATION, RECORDS_TESTS, retest_days
 from venues.angela.schemas import OUTCOMES, AngelaTestCreate, ParticipationPut
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 
 __all__ = ["AngelaPages"]
-
-_DATE_REASON = "must be a date"
-
-
-def _plain(errors: dict[str, str]) -> dict[str, str]:
-    # msgspec's date message quotes RFC 3339; a date box only ever sends a date or nothing.
-    return {k: _DATE_REASON if "date" in v.lower() and "RFC" in v else v for k, v in errors.items()}
 
 
 class AngelaPages(Controller):
@@ -44,9 +38,7 @@ class AngelaPages(Controller):
     ) -> Template:
         """The venue page's Ask-for-Angela panel, loaded by htmx once the page is shown."""
         venue = await venue_or_404(conn, venue_id)
-        angela = await service.load(
-            conn, venue_id, retest_days=retest_days(request), today=london_today()
-        )
+        angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=today())
         return Template(
             template_name="venues/angela/_readiness.html",
             context={"venue": venue, "angela": angela, "summary": True},
@@ -65,14 +57,14 @@ class AngelaPages(Controller):
         }
         try:
             data = form_to_struct(values, ParticipationPut)
-            service.check_participation(data, london_today())
+            service.check_participation(data, today())
         except (FormInvalid, InvalidInput) as exc:
             return await _page(
                 request,
                 conn,
                 venue_id,
                 participation=values,
-                participation_errors=_plain(exc.errors),
+                participation_errors=exc.errors,
             )
         await queries.put_participation(conn, venue_id, data)
         return Redirect(f"/venues/{venue_id}/angela")
@@ -89,9 +81,9 @@ class AngelaPages(Controller):
         given = {k: v for k, v in values.items() if v or k not in ("tested_on", "outcome")}
         try:
             data = form_to_struct(given, AngelaTestCreate)
-            service.check_test(data, london_today())
+            service.check_test(data, today())
         except (FormInvalid, InvalidInput) as exc:
-            return await _page(request, conn, venue_id, test=values, test_errors=_plain(exc.errors))
+            return await _page(request, conn, venue_id, test=values, test_errors=exc.errors)
         await queries.create_test(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )
@@ -109,8 +101,8 @@ async def _page(
     test_errors: dict[str, str] | None = None,
 ) -> Template:
     venue = await venue_or_404(conn, venue_id)
-    today = london_today()
-    angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=today)
+    on = today()
+    angela = await service.load(conn, venue_id, retest_days=retest_days(request), today=on)
     role = current_identity(request).role
     if participation is None:
         participation = {
@@ -127,7 +119,7 @@ async def _page(
             "tests": await queries.list_tests(conn, venue_id),
             "participation": participation,
             "participation_errors": participation_errors or {},
-            "test": test or {"tested_on": today.isoformat(), "tester_organisation": "Kent Police"},
+            "test": test or {"tested_on": on.isoformat(), "tester_organisation": "Kent Police"},
             "test_errors": test_errors or {},
             "outcomes": OUTCOMES,
             "keeps_participation": role in KEEPS_PARTICIPATION,

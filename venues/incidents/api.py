@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import Connection, RequestConnection
-from venues.api import venue_or_404
+from nte.paging import Limit, Offset
+from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import Category, Incident, IncidentCreate, IncidentPage, Severity
 
-__all__ = ["INCIDENT_OWNER", "IncidentController"]
-
-INCIDENT_OWNER = "SELECT venue_id FROM incidents WHERE id = $1"
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
+__all__ = ["IncidentController"]
 
 
 class IncidentController(Controller):
@@ -30,7 +26,7 @@ class IncidentController(Controller):
     guards = [
         signed_in,
         venue_scope(),
-        venue_scope("incident_id", INCIDENT_OWNER),
+        venue_scope("incident_id", queries.INCIDENT_OWNER),
         roles(*READERS),
     ]
 

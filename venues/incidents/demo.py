@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
+from nte.clock import LONDON
 from nte.db import Connection
 from venues.angela.demo import in_town_centre
 from venues.incidents.service import always_sensitive
 
 __all__ = ["generate"]
 
-LONDON = ZoneInfo("Europe/London")
 
 # (category, weight, severity weights low/medium/high/serious, what a log would say)
 CATEGORIES: list[tuple[str, int, tuple[int, int, int, int], list[str]]] = [

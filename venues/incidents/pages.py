@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.params import FromPath, QueryParameter
@@ -17,8 +16,8 @@ from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, 
 from nte.auth.identity import Identity
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
-from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from nte.forms import FormInvalid, datetime_local_now, form_to_struct, from_datetime_local
+from venues.deps import venue_or_404
 from venues.incidents import queries, service
 from venues.incidents.schemas import (
     CATEGORIES,
@@ -31,26 +30,8 @@ from venues.schemas import Venue
 
 __all__ = ["IncidentPages"]
 
-LONDON = ZoneInfo("Europe/London")
 PAGE_SIZE = 25
 _CHOICES = ("category", "severity", "occurred_at")
-
-
-def _local_now() -> str:
-    """Now on a London wall clock, as a datetime-local box shows it."""
-    return datetime.now(LONDON).strftime("%Y-%m-%dT%H:%M")
-
-
-def _as_london(raw: str) -> str:
-    """A datetime-local value ("2025-03-01T22:30") read as London time; anything else as given,
-    so the form can say what is wrong with it."""
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=LONDON)
-    return value.isoformat()
 
 
 async def _form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -68,18 +49,8 @@ def _payload(data: dict[str, Any]) -> IncidentCreate:
     # An unpicked choice is missing, so the reason is "is required", not "not one of the choices".
     given = {k: v for k, v in data.items() if not (k in _CHOICES and v == "")}
     if given.get("occurred_at"):
-        given["occurred_at"] = _as_london(given["occurred_at"])
-    try:
-        return form_to_struct(given, IncidentCreate)
-    except FormInvalid as exc:
-        raise FormInvalid(
-            {
-                name: "must be a date and time"
-                if name == "occurred_at" and reason != "is required"
-                else reason
-                for name, reason in exc.errors.items()
-            }
-        ) from None
+        given["occurred_at"] = from_datetime_local(given["occurred_at"])
+    return form_to_struct(given, IncidentCreate)
 
 
 class IncidentPages(Controller):
@@ -97,7 +68,10 @@ class IncidentPages(Controller):
     ) -> Template:
         venue = await venue_or_404(conn, venue_id)
         identity = current_identity(request)
-        values = {"occurred_at": _local_now(), "source": service.default_source(identity) or ""}
+        values = {
+            "occurred_at": datetime_local_now(),
+            "source": service.default_source(identity) or "",
+        }
         return await _page(conn, venue, identity, values, {}, page, reported)
 
     @post("/venues/{venue_id:int}/incidents")

@@ -14,7 +14,13 @@ from nte.db import Connection
 from venues.incidents.schemas import Incident, IncidentCreate
 from venues.incidents.service import sees_every_detail
 
-__all__ = ["create_incident", "get_incident", "list_incidents", "record_sensitive_reads"]
+__all__ = [
+    "INCIDENT_OWNER",
+    "create_incident",
+    "get_incident",
+    "list_incidents",
+    "record_sensitive_reads",
+]
 
 # $1 and $2 of every read are the viewer: may they see every sensitive incident, and who they are.
 _SHOWN = "(NOT i.sensitive OR $1::boolean OR coalesce(i.reported_by = $2::bigint, false))"
@@ -191,3 +197,6 @@ async def create_incident(
     incident = await get_incident(conn, viewer, incident_id, door=door)
     assert incident is not None
     return incident
+
+
+INCIDENT_OWNER = "SELECT venue_id FROM incidents WHERE id = $1"

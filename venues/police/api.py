@@ -10,13 +10,11 @@ from litestar.params import FromPath, QueryParameter
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.db import RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.police import queries
 from venues.police.schemas import AreaCrimes
 
-__all__ = ["MAX_RADIUS", "MIN_RADIUS", "AreaController"]
-
-MIN_RADIUS, MAX_RADIUS = 25, 1000
+__all__ = ["AreaController"]
 
 
 class AreaController(Controller):
@@ -40,8 +38,8 @@ class AreaController(Controller):
         radius: Annotated[
             int | None,
             QueryParameter(
-                ge=MIN_RADIUS,
-                le=MAX_RADIUS,
+                ge=queries.MIN_RADIUS,
+                le=queries.MAX_RADIUS,
                 description="Metres around the venue (default NTE_AREA_RADIUS_METRES, 100)",
             ),
         ] = None,

@@ -12,9 +12,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.db import RequestConnection
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.police import queries
-from venues.police.api import MAX_RADIUS, MIN_RADIUS
 
 __all__ = ["AreaPages"]
 
@@ -47,10 +46,10 @@ class AreaPages(Controller):
                 chosen = int(radius)
             except ValueError:
                 chosen = 0
-            if not MIN_RADIUS <= chosen <= MAX_RADIUS:
+            if not queries.MIN_RADIUS <= chosen <= queries.MAX_RADIUS:
                 error = (
-                    f"The radius must be a whole number of metres from {MIN_RADIUS} to "
-                    f"{MAX_RADIUS}; showing {default} m instead."
+                    f"The radius must be a whole number of metres from {queries.MIN_RADIUS} to "
+                    f"{queries.MAX_RADIUS}; showing {default} m instead."
                 )
                 chosen = default
         area = await queries.area_crimes(conn, venue.id, venue.latitude, venue.longitude, chosen)

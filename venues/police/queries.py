@@ -7,7 +7,17 @@ import math
 from nte.db import Connection
 from venues.police.schemas import AreaCrimes, AreaMonth, TypeCount
 
-__all__ = ["EARTH_RADIUS_METRES", "area_crimes", "distance_metres"]
+__all__ = [
+    "EARTH_RADIUS_METRES",
+    "MAX_RADIUS",
+    "MIN_RADIUS",
+    "area_crimes",
+    "distance_metres",
+]
+
+# The radius of the area around a venue, in metres: wide enough for a street, not a town.
+MIN_RADIUS, MAX_RADIUS = 25, 1000
+
 
 EARTH_RADIUS_METRES = 6_371_008.8  # the mean radius (IUGG)
 

@@ -11,41 +11,17 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
-from nte.auth.identity import Role
-from nte.db import Connection, RequestConnection
-from venues.api import venue_or_404
+from nte.clock import today
+from nte.db import RequestConnection
+from venues.deps import venue_or_404
 from venues.returns import queries, service
+from venues.returns.deps import BOROUGH_READERS, SUBMITTERS, due_days, return_or_404
 from venues.returns.schemas import OverdueReturn, Return, ReturnCreate, ReturnPatch
 
-__all__ = [
-    "BOROUGH_READERS",
-    "RETURN_OWNER",
-    "SUBMITTERS",
-    "ReturnController",
-    "VenueReturnController",
-    "due_days",
-    "return_or_404",
-]
+__all__ = ["ReturnController", "VenueReturnController"]
 
-RETURN_OWNER = "SELECT venue_id FROM monthly_returns WHERE id = $1"
-# Venue managers keep their returns current; officers may enter one sent on paper.
-SUBMITTERS: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-# Who looks across the borough's returns (a venue manager sees only their venues' pages).
-BOROUGH_READERS: tuple[Role, ...] = ("admin", "officer", "partner")
 
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-
-
-def due_days(state: State) -> int:
-    days: int = state.settings.return_due_days
-    return days
-
-
-async def return_or_404(conn: Connection, return_id: int, days: int) -> Return:
-    found = await queries.get_return(conn, return_id, due_days=days)
-    if found is None:
-        raise NotFoundException(f"No return with id {return_id}")
-    return found
 
 
 class VenueReturnController(Controller):
@@ -80,7 +56,7 @@ class VenueReturnController(Controller):
             venue_id,
             data,
             submitted_by=current_identity(request).user_id,
-            on=service.today(),
+            on=today(),
             due_days=due_days(state),
         )
 
@@ -88,7 +64,7 @@ class VenueReturnController(Controller):
 class ReturnController(Controller):
     path = "/api/v1/returns"
     tags = ["returns"]
-    guards = [signed_in, venue_scope("return_id", RETURN_OWNER), roles(*READERS)]
+    guards = [signed_in, venue_scope("return_id", queries.RETURN_OWNER), roles(*READERS)]
 
     @get(
         "/missing",
@@ -103,9 +79,7 @@ class ReturnController(Controller):
         month: Annotated[str | None, QueryParameter(pattern=MONTH, description="YYYY-MM")] = None,
     ) -> list[OverdueReturn]:
         period = date(int(month[:4]), int(month[5:]), 1) if month else None
-        return await queries.overdue_returns(
-            conn, service.today(), due_days=due_days(state), month=period
-        )
+        return await queries.overdue_returns(conn, today(), due_days=due_days(state), month=period)
 
     @get("/{return_id:int}", summary="One monthly return")
     async def get_return(

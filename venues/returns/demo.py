@@ -9,9 +9,10 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, time, timedelta
 
+from nte.clock import LONDON, today
 from nte.db import Connection
 from venues.returns.queries import DEFAULT_DUE_DAYS
-from venues.returns.service import LONDON, due_on, recent_months, today
+from venues.returns.service import month_end, recent_months
 
 __all__ = ["generate"]
 
@@ -96,12 +97,12 @@ async def generate(conn: Connection, rng: random.Random) -> int:
                 continue
             if habit == "patchy" and rng.random() < 0.2:
                 continue
-            month_end = due_on(period, 0)
+            last_day = month_end(period)
             late = rng.random() < (0.25 if habit == "patchy" else 0.05)
             delay = (
                 rng.randint(DEFAULT_DUE_DAYS + 1, 40) if late else rng.randint(1, DEFAULT_DUE_DAYS)
             )
-            submitted = _moment(rng, month_end + timedelta(days=delay))
+            submitted = _moment(rng, last_day + timedelta(days=delay))
             if submitted >= now:
                 continue  # not sent yet: the month may still be inside its due period
             # Officers are well through the older returns and behind on the latest.

@@ -12,12 +12,14 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
+from nte.clock import LONDON, today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
-from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from nte.forms import NOT_A_DATE, FormInvalid, form_to_struct
+from venues.deps import venue_or_404
 from venues.returns import queries, service
-from venues.returns.api import BOROUGH_READERS, RETURN_OWNER, SUBMITTERS, due_days, return_or_404
+from venues.returns.deps import BOROUGH_READERS, SUBMITTERS, due_days, return_or_404
+from venues.returns.queries import RETURN_OWNER
 from venues.returns.schemas import ReturnCreate, ReturnPatch
 from venues.schemas import Venue
 
@@ -36,12 +38,13 @@ TEXTS = ("incidents_note", "staff_changes", "notes")
 WAITING_SHOWN = 200
 
 
-def _month_choices(submitted: set[date], on: date, days: int) -> list[dict[str, Any]]:
+async def _month_choices(
+    conn: Connection, submitted: set[date], on: date, days: int
+) -> list[dict[str, Any]]:
     """The ended months of the last year still without a return, newest first."""
+    due = await queries.due_dates(conn, service.recent_months(on), due_days=days)
     return [
-        {"value": m.isoformat(), "period": m, "due_on": service.due_on(m, days)}
-        for m in service.recent_months(on)
-        if m not in submitted
+        {"value": m.isoformat(), "period": m, "due_on": due[m]} for m in due if m not in submitted
     ]
 
 
@@ -57,9 +60,9 @@ async def _venue_page(
     submitted: int | None = None,
     status_code: int = HTTP_200_OK,
 ) -> Template:
-    on = service.today()
+    on = today()
     returns = await queries.list_returns(conn, venue.id, due_days=days)
-    choices = _month_choices({r.period for r in returns}, on, days)
+    choices = await _month_choices(conn, {r.period for r in returns}, on, days)
     last = service.last_ended_month(on)
     default = (
         last
@@ -73,11 +76,9 @@ async def _venue_page(
         "choices": choices,
         "default": default,
         "last_month": last,
-        "default_due": service.due_on(default, days) if default else None,
+        "default_due": next((c["due_on"] for c in choices if c["period"] == default), None),
         "overdue": await queries.overdue_returns(conn, on, due_days=days, venue_ids=[venue.id]),
-        "late": {
-            r.id for r in returns if r.submitted_at.astimezone(service.LONDON).date() > r.due_on
-        },
+        "late": {r.id for r in returns if r.submitted_at.astimezone(LONDON).date() > r.due_on},
         "can_submit": role in SUBMITTERS,
         "can_review": role in STAFF,
         "values": values or {"period": default.isoformat() if default else ""},
@@ -140,12 +141,12 @@ class ReturnPages(Controller):
                 venue_id,
                 payload,
                 submitted_by=current_identity(request).user_id,
-                on=service.today(),
+                on=today(),
                 due_days=days,
             )
         except (FormInvalid, InvalidInput) as exc:
             errors = dict(exc.errors)
-            if "period" in errors and "RFC3339" in errors["period"]:
+            if errors.get("period") == NOT_A_DATE:  # a month from outside the list
                 errors["period"] = "must be one of the months offered"
             return await _venue_page(
                 request,
@@ -198,7 +199,7 @@ class ReturnPages(Controller):
         self, request: Request[Any, Any, Any], state: State, conn: RequestConnection
     ) -> Template:
         days = due_days(state)
-        on = service.today()
+        on = today()
         return Template(
             template_name="venues/returns/borough.html",
             context={

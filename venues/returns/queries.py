@@ -20,7 +20,9 @@ from venues.returns.schemas import (
 
 __all__ = [
     "DEFAULT_DUE_DAYS",
+    "RETURN_OWNER",
     "create_return",
+    "due_dates",
     "get_return",
     "list_returns",
     "missing_returns",
@@ -34,7 +36,19 @@ DEFAULT_DUE_DAYS = 14
 
 # $1 in every statement below is the due-days setting. The due date is derived, never
 # stored, so a change of the setting applies to every month at once.
-DUE_ON = "((r.period + interval '1 month')::date - 1 + $1::int)"
+DUE_ON = "return_due_on(r.period, $1::int)"
+
+
+async def due_dates(conn: Connection, months: list[date], *, due_days: int) -> dict[date, date]:
+    """Each month's due date (months by their first day), in the order given."""
+    rows = await conn.fetch(
+        "SELECT m, return_due_on(m, $2) AS due FROM unnest($1::date[]) WITH ORDINALITY AS x(m, n)"
+        " ORDER BY n",
+        months,
+        due_days,
+    )
+    return {r["m"]: r["due"] for r in rows}
+
 
 RETURN_COLUMNS = f"""
     r.id, r.venue_id, r.period, {DUE_ON} AS due_on, r.refusals, r.incidents_unreported,
@@ -207,3 +221,6 @@ async def overdue_returns(
     """The same missing returns with the venue's name and how many days overdue."""
     rows = await conn.fetch(MISSING_SQL, due_days, as_of, month, venue_ids)
     return [msgspec.convert(dict(r), OverdueReturn) for r in rows]
+
+
+RETURN_OWNER = "SELECT venue_id FROM monthly_returns WHERE id = $1"

@@ -8,8 +8,7 @@ January: due on 14 February; on 14 February nothing is overdue, on 15 February i
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from litestar.status_codes import HTTP_409_CONFLICT
 
@@ -20,16 +19,12 @@ from venues.returns.schemas import Return, ReturnCreate
 
 __all__ = [
     "DuplicateReturn",
-    "due_on",
-    "is_overdue",
     "last_ended_month",
+    "month_end",
     "period_errors",
     "recent_months",
     "submit_return",
-    "today",
 ]
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class DuplicateReturn(InvalidInput):
@@ -38,23 +33,14 @@ class DuplicateReturn(InvalidInput):
     status_code = HTTP_409_CONFLICT
 
 
-def today() -> date:
-    """The borough's date: a month ends at midnight in Maidstone, not in UTC."""
-    return datetime.now(LONDON).date()
-
-
 def _next_month(period: date) -> date:
     return (period.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def due_on(period: date, due_days: int) -> date:
-    """The last day the return for ``period``'s month is on time."""
-    return _next_month(period) - timedelta(days=1) + timedelta(days=due_days)
-
-
-def is_overdue(period: date, due_days: int, as_of: date) -> bool:
-    """Missing and past its due date on ``as_of`` (the due date itself is still on time)."""
-    return as_of > due_on(period, due_days)
+def month_end(period: date) -> date:
+    """The last day of ``period``'s month. When a return is due is the database's rule
+    (``return_due_on``), read through the queries."""
+    return _next_month(period) - timedelta(days=1)
 
 
 def last_ended_month(on: date) -> date:

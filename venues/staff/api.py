@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-import msgspec
-from litestar import Controller, Request, Response, get, patch, post, put
-from litestar.datastructures import State, UploadFile
-from litestar.exceptions import NotFoundException
-from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar import Controller, Response, get, patch, post, put
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
-from nte.auth.identity import Role
-from nte.db import Connection, RequestConnection
-from nte.errors import InvalidInput, handle_exception
-from venues.api import venue_or_404
+from nte.clock import today
+from nte.db import RequestConnection
+from venues.deps import venue_or_404
 from venues.staff import queries, service
+from venues.staff.deps import (
+    CERTIFICATE_BODY_LIMIT,
+    TOO_LARGE_HANDLERS,
+    WRITERS,
+    certificate_response,
+    staff_or_404,
+    training_or_404,
+)
 from venues.staff.queries import STAFF_OWNER, TRAINING_OWNER
 from venues.staff.schemas import (
     CertificateInfo,
+    CertificateUpload,
     Staff,
     StaffCreate,
     StaffPatch,
@@ -29,78 +33,7 @@ from venues.staff.schemas import (
     TrainingStatus,
 )
 
-__all__ = [
-    "CERTIFICATE_BODY_LIMIT",
-    "TOO_LARGE_HANDLERS",
-    "WRITERS",
-    "StaffController",
-    "certificate_response",
-    "certificate_too_large",
-    "staff_or_404",
-]
-
-# Venue managers keep their own venues' staff and training current (DOMAIN.md).
-WRITERS: tuple[Role, ...] = ("admin", "officer", "venue_manager")
-
-# Room for a 10 MB certificate and the form around it; the file's own limit is checked
-# exactly by service.read_certificate, so a refusal there can name the field.
-CERTIFICATE_BODY_LIMIT = service.MAX_CERTIFICATE_BYTES + 256 * 1024
-
-
-class CertificateTooLarge(InvalidInput):
-    status_code = 413
-
-
-def certificate_too_large(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """A body far over the limit is refused before it is read; still say which field and why."""
-    return handle_exception(
-        request,
-        CertificateTooLarge(
-            {"certificate": "must be at most 10 MB"}, detail="The file is too large"
-        ),
-    )
-
-
-TOO_LARGE_HANDLERS: dict[type[Exception] | int, Any] = {
-    RequestEntityTooLarge: certificate_too_large
-}
-
-
-async def staff_or_404(conn: Connection, staff_id: int) -> Staff:
-    staff = await queries.get_staff(conn, staff_id, service.today())
-    if staff is None:
-        raise NotFoundException(f"No staff member with id {staff_id}")
-    return staff
-
-
-async def training_or_404(conn: Connection, training_id: int) -> Training:
-    training = await queries.get_training(conn, training_id)
-    if training is None:
-        raise NotFoundException(f"No training record with id {training_id}")
-    return training
-
-
-async def certificate_response(conn: Connection, training_id: int) -> Response[bytes]:
-    """The file as uploaded, under a type its content proved, never sniffed into another."""
-    found = await queries.get_certificate(conn, training_id)
-    if found is None:
-        raise NotFoundException("This training record has no certificate")
-    info, content = found
-    return Response(
-        content=content,
-        media_type=info.content_type,
-        headers={
-            "Content-Disposition": service.content_disposition(info.filename),
-            "X-Content-Type-Options": "nosniff",
-            # Personal data: kept by nobody between the server and the person allowed to see it.
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-class CertificateUpload(msgspec.Struct):
-    certificate: UploadFile
-    """A PDF, JPEG or PNG of at most 10 MB."""
+__all__ = ["StaffController"]
 
 
 class StaffController(Controller):
@@ -123,7 +56,7 @@ class StaffController(Controller):
         active: FromQuery[bool | None] = None,
     ) -> list[Staff]:
         await venue_or_404(conn, venue_id)
-        people = await queries.list_staff(conn, venue_id, service.today())
+        people = await queries.list_staff(conn, venue_id, today())
         return [p for p in people if active is None or p.active == active]
 
     @post("/venues/{venue_id:int}/staff", summary="Add a person", guards=[roles(*WRITERS)])

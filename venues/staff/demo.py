@@ -13,9 +13,10 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from nte.clock import today
 from nte.db import Connection
 from nte.settings import load_settings
-from venues.staff.service import add_months, today
+from venues.staff.service import add_months
 
 __all__ = ["generate"]
 

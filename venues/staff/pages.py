@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import State, UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
-from nte.errors import InvalidInput, invalid_params_from
-from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from nte.errors import InvalidInput
+from nte.forms import FormInvalid, form_page, form_to_struct, saved
+from venues.deps import venue_or_404
 from venues.schemas import Venue
 from venues.staff import queries, service
-from venues.staff.api import (
+from venues.staff.deps import (
     CERTIFICATE_BODY_LIMIT,
     TOO_LARGE_HANDLERS,
     WRITERS,
@@ -57,41 +56,9 @@ def _context(request: Request[Any, Any, Any], **extra: Any) -> dict[str, Any]:
         "courses": COURSES,
         "course_names": COURSE_NAMES,
         "can_edit": current_identity(request).role in WRITERS,
-        "today": service.today(),
+        "today": today(),
         **extra,
     }
-
-
-def _plain(errors: dict[str, str]) -> dict[str, str]:
-    # msgspec speaks of RFC 3339; a date box that is not a date says what a date looks like.
-    return {
-        name: "must be a date such as 2025-01-31" if "RFC3339" in reason else reason
-        for name, reason in errors.items()
-    }
-
-
-def _form_page(template_name: str, context: dict[str, Any]) -> Template:
-    context = {**context, "errors": _plain(context.get("errors") or {})}
-    return Template(
-        template_name=template_name,
-        context=context,
-        status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-        media_type=MediaType.HTML,
-    )
-
-
-async def _saved(coro: Any) -> Any:
-    """A rule the service or the database refused, as form errors. Run it in a savepoint, so
-    the refusal leaves the request's transaction usable."""
-    try:
-        return await coro
-    except InvalidInput as exc:
-        raise FormInvalid(exc.errors) from None
-    except asyncpg.PostgresError as exc:
-        errors = invalid_params_from(exc)
-        if not errors:
-            raise
-        raise FormInvalid(errors) from None
 
 
 async def _person_form_data(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -130,7 +97,7 @@ async def _person_page_context(
 ) -> dict[str, Any]:
     venue = await venue_or_404(conn, staff.venue_id)
     training = await queries.list_training(conn, staff.id)
-    on = service.today()
+    on = today()
     return _context(
         request,
         venue=venue,
@@ -161,7 +128,7 @@ class StaffPages(Controller):
         venue_id: FromPath[int],
     ) -> Template:
         venue = await venue_or_404(conn, venue_id)
-        on = service.today()
+        on = today()
         status = await service.training_status(conn, venue_id, on)
         people = await queries.list_staff(conn, venue_id, on)
         settings = state.settings
@@ -230,9 +197,9 @@ class StaffPages(Controller):
         try:
             payload = form_to_struct(data, StaffCreate)
             async with conn.transaction():
-                person = await _saved(service.add_person(conn, venue_id, payload))
+                person = await saved(service.add_person(conn, venue_id, payload))
         except FormInvalid as exc:
-            return _form_page(
+            return form_page(
                 "venues/staff/form.html",
                 _context(
                     request,
@@ -276,10 +243,10 @@ class StaffPages(Controller):
         try:
             patch = form_to_struct(data, StaffPatch)
             async with conn.transaction():
-                await _saved(service.change_person(conn, staff, patch))
+                await saved(service.change_person(conn, staff, patch))
         except FormInvalid as exc:
             venue = await venue_or_404(conn, staff.venue_id)
-            return _form_page(
+            return form_page(
                 "venues/staff/form.html",
                 _context(
                     request,
@@ -326,14 +293,14 @@ class StaffPages(Controller):
             if errors:
                 raise FormInvalid(errors)
             async with conn.transaction():
-                await _saved(
+                await saved(
                     service.record_training(
                         conn, staff, payload, state.settings.training_months, certificate
                     )
                 )
         except FormInvalid as exc:
             context = await _person_page_context(request, conn, staff)
-            return _form_page(
+            return form_page(
                 "venues/staff/person.html",
                 {
                     **context,

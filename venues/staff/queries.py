@@ -13,6 +13,7 @@ from venues.staff.schemas import CertificateInfo, Staff, Training
 __all__ = [
     "STAFF_OWNER",
     "TRAINING_OWNER",
+    "WRITABLE",
     "create_staff",
     "create_training",
     "front_of_house_coverage",
@@ -22,6 +23,7 @@ __all__ = [
     "latest_training",
     "list_staff",
     "list_training",
+    "other_dps",
     "save_certificate",
     "update_staff",
 ]
@@ -33,7 +35,7 @@ TRAINING_OWNER = "SELECT venue_id FROM training WHERE id = $1"
 # `active` depends on the day, so it is computed when read; $1 of every query below is the day.
 STAFF_COLUMNS = """
     s.id, s.venue_id, s.name, s.role, s.front_of_house, s.started_on, s.left_on,
-    s.sia_licence_no, s.sia_expires_on, (s.left_on IS NULL OR s.left_on > $1) AS active,
+    s.sia_licence_no, s.sia_expires_on, staff_active_on(s.left_on, $1) AS active,
     s.generated, s.created_at, s.updated_at"""
 
 # The certificate's facts without its bytes: `content` is never named, so never read.
@@ -62,8 +64,8 @@ async def list_staff(
     """A venue's people: active ones first, each group by name."""
     rows = await conn.fetch(
         f"""SELECT {STAFF_COLUMNS} FROM staff s
-            WHERE s.venue_id = $2 AND ($3 OR s.left_on IS NULL OR s.left_on > $1)
-            ORDER BY (s.left_on IS NULL OR s.left_on > $1) DESC, lower(s.name), s.id""",
+            WHERE s.venue_id = $2 AND ($3 OR staff_active_on(s.left_on, $1))
+            ORDER BY staff_active_on(s.left_on, $1) DESC, lower(s.name), s.id""",
         on,
         venue_id,
         include_left,
@@ -76,7 +78,20 @@ async def get_staff(conn: Connection, staff_id: int, on: date) -> Staff | None:
     return _staff(row) if row else None
 
 
+# The columns a person's record may be written with: names are put into SQL, so they come
+# from this list, never from whatever keys a caller passes.
+WRITABLE = frozenset(
+    {"name", "role", "front_of_house", "started_on", "left_on", "sia_licence_no", "sia_expires_on"}
+)
+
+
+def _writable(fields: dict[str, Any]) -> None:
+    if unknown := set(fields) - WRITABLE:
+        raise ValueError(f"not a writable staff column: {', '.join(sorted(unknown))}")
+
+
 async def create_staff(conn: Connection, venue_id: int, fields: dict[str, Any], on: date) -> Staff:
+    _writable(fields)
     columns = ["venue_id", *fields]
     placeholders = ", ".join(f"${i}" for i in range(2, len(columns) + 2))
     row = await conn.fetchrow(
@@ -93,6 +108,7 @@ async def create_staff(conn: Connection, venue_id: int, fields: dict[str, Any], 
 async def update_staff(
     conn: Connection, staff_id: int, fields: dict[str, Any], on: date
 ) -> Staff | None:
+    _writable(fields)
     if not fields:
         return await get_staff(conn, staff_id, on)
     sets = ", ".join(f"{name} = ${i}" for i, name in enumerate(fields, start=3))
@@ -140,13 +156,32 @@ async def create_training(
     return training
 
 
-async def latest_training(conn: Connection, venue_id: int) -> dict[tuple[int, str], Training]:
-    """Each person's record with the latest expiry per course, at one venue."""
+async def other_dps(conn: Connection, venue_id: int, staff_id: int | None) -> str | None:
+    """The name of the venue's DPS on record other than ``staff_id``, if there is one.
+
+    "On record" is the database's one-DPS rule (``staff_one_dps_idx``: no leaving date), not
+    "active today": a DPS handing over with a leaving date set lets the new one be entered.
+    """
+    name: str | None = await conn.fetchval(
+        """SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps' AND left_on IS NULL
+             AND id IS DISTINCT FROM $2 LIMIT 1""",
+        venue_id,
+        staff_id,
+    )
+    return name
+
+
+async def latest_training(
+    conn: Connection, venue_id: int, on: date
+) -> dict[tuple[int, str], Training]:
+    """Each person's record with the latest expiry per course at one venue, of those completed
+    by ``on`` (a record completed later did not exist yet that day)."""
     rows = await conn.fetch(
         f"""SELECT DISTINCT ON (t.staff_id, t.course) {TRAINING_COLUMNS}
-            FROM {TRAINING_FROM} WHERE t.venue_id = $1
+            FROM {TRAINING_FROM} WHERE t.venue_id = $1 AND t.completed_on <= $2
             ORDER BY t.staff_id, t.course, t.expires_on DESC, t.id DESC""",
         venue_id,
+        on,
     )
     return {(r["staff_id"], r["course"]): _training(r) for r in rows}
 
@@ -194,7 +229,7 @@ async def front_of_house_coverage(
     valid WAVE and Ask-for-Angela training on ``on`` (covered). One pass over all venues
     (``venue_ids`` None) or the ones named; a venue with nobody front of house is (0, 0).
 
-    Valid on a day = completed by then and expiring that day or later (see service.py).
+    Valid and active as the database defines them (training_valid_on, staff_active_on).
     """
     rows = await conn.fetch(
         """
@@ -206,7 +241,7 @@ async def front_of_house_coverage(
             SELECT t.staff_id
             FROM training t, d
             WHERE t.course IN ('wave', 'ask_for_angela')
-              AND t.completed_on <= d.day AND t.expires_on >= d.day
+              AND training_valid_on(t.completed_on, t.expires_on, d.day)
               AND ($1::bigint[] IS NULL OR t.venue_id = ANY ($1))
             GROUP BY t.staff_id
             HAVING count(DISTINCT t.course) = 2
@@ -217,7 +252,7 @@ async def front_of_house_coverage(
         FROM venues v
         CROSS JOIN d
         LEFT JOIN staff s ON s.venue_id = v.id AND s.front_of_house
-                         AND (s.left_on IS NULL OR s.left_on > d.day)
+                         AND staff_active_on(s.left_on, d.day)
         LEFT JOIN trained tr ON tr.staff_id = s.id
         WHERE ($1::bigint[] IS NULL OR v.id = ANY ($1))
         GROUP BY v.id

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.datastructures import UploadFile
 from msgspec import UNSET, Meta, UnsetType
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "ROLES",
     "ROLE_NAMES",
     "CertificateInfo",
+    "CertificateUpload",
     "CourseStatus",
     "Coverage",
     "PersonStatus",
@@ -163,3 +165,8 @@ class TrainingStatus(msgspec.Struct):
     people: list[PersonStatus]
     """Active staff only, by name."""
     coverage: Coverage
+
+
+class CertificateUpload(msgspec.Struct):
+    certificate: UploadFile
+    """A PDF, JPEG or PNG of at most 10 MB."""

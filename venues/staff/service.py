@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar.datastructures import UploadFile
 
+from nte.clock import today
 from nte.db import Connection
 from nte.errors import InvalidInput
 from venues.schemas import given_fields
@@ -54,11 +54,9 @@ __all__ = [
     "read_certificate",
     "record_training",
     "status_of",
-    "today",
     "training_status",
 ]
 
-LONDON = ZoneInfo("Europe/London")
 
 EXPIRING_DAYS = 30
 """A valid record expiring within this many days shows as expiring."""
@@ -76,10 +74,6 @@ _SIGNATURES: tuple[tuple[bytes, str, str], ...] = (
 _SIA = re.compile(r"[0-9]{16}")
 SIA_REASON = "must be the 16 digits of the SIA licence (spaces are allowed)"
 DOOR_ONLY_WITH_LICENCE = "is required for a door supervisor"
-
-
-def today() -> date:
-    return datetime.now(LONDON).date()
 
 
 def add_months(day: date, months: int) -> date:
@@ -114,16 +108,6 @@ def normalise_sia(raw: str | None) -> str | None:
     return digits
 
 
-async def _other_dps(conn: Connection, venue_id: int, staff_id: int | None) -> str | None:
-    name: str | None = await conn.fetchval(
-        """SELECT name FROM staff WHERE venue_id = $1 AND role = 'dps' AND left_on IS NULL
-             AND id IS DISTINCT FROM $2 LIMIT 1""",
-        venue_id,
-        staff_id,
-    )
-    return name
-
-
 async def check_person(
     conn: Connection, venue_id: int, values: dict[str, Any], staff_id: int | None = None
 ) -> dict[str, Any]:
@@ -143,7 +127,7 @@ async def check_person(
     if started and left and left < started:
         errors["left_on"] = "must be on or after the date they started"
     if values.get("role") == "dps" and values.get("left_on") is None:
-        if other := await _other_dps(conn, venue_id, staff_id):
+        if other := await queries.other_dps(conn, venue_id, staff_id):
             errors["role"] = (
                 f"cannot be DPS while {other} is the venue's DPS; record the date they left first"
             )
@@ -243,15 +227,12 @@ async def training_status(
     """Each active person's status per course on a day, and the venue's coverage."""
     on = on or today()
     people = await queries.list_staff(conn, venue_id, on, include_left=False)
-    latest = await queries.latest_training(conn, venue_id)
+    latest = await queries.latest_training(conn, venue_id, on)
     rows = []
     for person in people:
         courses = {}
         for course in COURSES:
             record = latest.get((person.id, course))
-            # A record completed after the day asked about did not exist yet on that day.
-            if record is not None and record.completed_on > on:
-                record = None
             courses[course] = CourseStatus(
                 status=status_of(record.expires_on if record else None, on),
                 expires_on=record.expires_on if record else None,

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
-from nte.auth.identity import Role
+from nte.clock import today
 from nte.db import RequestConnection
-from nte.errors import InvalidInput
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.test_purchases import queries
+from venues.test_purchases.deps import RECORDS_PURCHASES
 from venues.test_purchases.schemas import TestPurchase, TestPurchaseCreate
+from venues.test_purchases.service import check_test_purchase
 
-__all__ = ["RECORDS_PURCHASES", "TestPurchaseController", "check_test_purchase", "london_today"]
-
-LONDON = ZoneInfo("Europe/London")
-
-RECORDS_PURCHASES: tuple[Role, ...] = ("admin", "officer", "partner")
-"""Trading standards and the police run them; the venue only reads its own."""
-
-
-def london_today() -> date:
-    return datetime.now(LONDON).date()
-
-
-def check_test_purchase(data: TestPurchaseCreate, today: date) -> None:
-    if data.attempted_on > today:
-        raise InvalidInput({"attempted_on": "cannot be in the future"})
+__all__ = ["TestPurchaseController"]
 
 
 class TestPurchaseController(Controller):
@@ -58,7 +43,7 @@ class TestPurchaseController(Controller):
         data: JSONBody[TestPurchaseCreate],
     ) -> TestPurchase:
         await venue_or_404(conn, venue_id)
-        check_test_purchase(data, london_today())
+        check_test_purchase(data, today())
         return await queries.create_test_purchase(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )

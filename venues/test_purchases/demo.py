@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import random
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from nte.clock import LONDON
 from nte.db import Connection
 
 __all__ = ["generate"]
 
-LONDON = ZoneInfo("Europe/London")
 AGENCIES = ["Kent Trading Standards", "Kent Trading Standards", "Kent Police"]
 REFUSED = [
     "Asked for ID; the volunteer had none and was refused.",

@@ -10,13 +10,15 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.clock import today
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
 from nte.forms import FormInvalid, form_to_struct
-from venues.api import venue_or_404
+from venues.deps import venue_or_404
 from venues.test_purchases import queries
-from venues.test_purchases.api import RECORDS_PURCHASES, check_test_purchase, london_today
+from venues.test_purchases.deps import RECORDS_PURCHASES
 from venues.test_purchases.schemas import OUTCOMES, TestPurchaseCreate
+from venues.test_purchases.service import check_test_purchase
 
 __all__ = ["TestPurchasePages"]
 
@@ -31,7 +33,7 @@ class TestPurchasePages(Controller):
     async def test_purchases_page(
         self, request: Request[Any, Any, Any], conn: RequestConnection, venue_id: FromPath[int]
     ) -> Template:
-        values = {"attempted_on": london_today().isoformat(), "agency": "Kent Trading Standards"}
+        values = {"attempted_on": today().isoformat(), "agency": "Kent Trading Standards"}
         return await _page(request, conn, venue_id, values, {})
 
     @post("/venues/{venue_id:int}/test-purchases", guards=[roles(*RECORDS_PURCHASES)])
@@ -45,10 +47,9 @@ class TestPurchasePages(Controller):
         given = {k: v for k, v in values.items() if v or k not in ("attempted_on", "outcome")}
         try:
             data = form_to_struct(given, TestPurchaseCreate)
-            check_test_purchase(data, london_today())
+            check_test_purchase(data, today())
         except (FormInvalid, InvalidInput) as exc:
-            errors = {k: "must be a date" if "RFC" in v else v for k, v in exc.errors.items()}
-            return await _page(request, conn, venue_id, values, errors)
+            return await _page(request, conn, venue_id, values, exc.errors)
         await queries.create_test_purchase(
             conn, venue_id, data, recorded_by=current_identity(request).user_id
         )

@@ -1,4 +1,4 @@
-"""The venue's timeline: JSON at /api/v1/venues/{id}/timeline and the page /venues/{id}/timeline."""
+"""The venue's timeline as JSON: /api/v1/venues/{id}/timeline."""
 
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get
 from litestar.params import FromPath, FromQuery, QueryParameter
-from litestar.response import Template
 
 from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
 from nte.db import RequestConnection
 from nte.errors import InvalidInput
-from venues.api import venue_or_404
-from venues.timeline.queries import KINDS, TimelinePage, timeline
+from nte.paging import Limit, Offset
+from venues.deps import venue_or_404
+from venues.timeline.queries import timeline
+from venues.timeline.schemas import KINDS, TimelinePage
 
-__all__ = ["TimelineController", "TimelinePages"]
+__all__ = ["TimelineController"]
 
 Kinds = Annotated[
     list[str] | None,
@@ -46,8 +47,8 @@ class TimelineController(Controller):
         kind: Kinds = None,
         since: FromQuery[date | None] = None,
         until: FromQuery[date | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        limit: Limit = 50,
+        offset: Offset = 0,
     ) -> TimelinePage:
         kinds = _checked(kind, since, until)
         await venue_or_404(conn, venue_id)
@@ -63,46 +64,3 @@ class TimelineController(Controller):
             offset=offset,
         )
         return TimelinePage(items=items, total=total, limit=limit, offset=offset)
-
-
-class TimelinePages(Controller):
-    include_in_schema = False
-    guards = [signed_in, venue_scope(), roles(*READERS)]
-
-    @get("/venues/{venue_id:int}/timeline")
-    async def page(
-        self,
-        request: Request[Any, Any, Any],
-        conn: RequestConnection,
-        venue_id: FromPath[int],
-        kind: FromQuery[list[str] | None] = None,
-        since: FromQuery[date | None] = None,
-        until: FromQuery[date | None] = None,
-        page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1,
-    ) -> Template:
-        venue = await venue_or_404(conn, venue_id)
-        kinds = [k for k in (kind or []) if k in KINDS] or None
-        items, total = await timeline(
-            conn,
-            venue_id,
-            current_identity(request),
-            door="timeline_page",
-            kinds=kinds,
-            since=since,
-            until=until,
-            limit=50,
-            offset=(page - 1) * 50,
-        )
-        return Template(
-            template_name="venues/timeline/page.html",
-            context={
-                "venue": venue,
-                "items": items,
-                "total": total,
-                "kinds": KINDS,
-                "chosen": kinds or [],
-                "since": since,
-                "until": until,
-                "page": page,
-            },
-        )

@@ -23,10 +23,10 @@ import time
 import httpx
 import msgspec
 
+from bench.http import server_stop
 from nte.accounts import create_user
 from nte.auth.store import create_api_token
 from nte.db import connect
-from nte.http_bench import server_stop
 from nte.scratch import scratch_database
 
 __all__ = ["ReadsBenchmark", "run"]
