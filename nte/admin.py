@@ -180,7 +180,8 @@ async def _user_page(
     return Template(
         template_name="admin/user.html",
         context={
-            "user": user,
+            # Not "user": base.html names the person signed in so, and would win.
+            "account": user,
             "roles": ALL_ROLES,
             "errors": errors,
             "tokens": tokens,

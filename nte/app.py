@@ -33,6 +33,7 @@ import venues.test_purchases
 import venues.timeline
 from inspections.flags.sweep import run_checks
 from nte import __version__
+from nte.accessibility import accessibility_statement
 from nte.admin import AdminPages
 from nte.api_reference import ApiReference
 from nte.assets import asset_url
@@ -149,6 +150,7 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
         route_handlers=[
             healthz,
             readyz,
+            accessibility_statement,
             AuthController,
             LoginPages,
             AdminPages,

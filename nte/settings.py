@@ -82,7 +82,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An action for a minor breach is due this many days after the inspection (DOMAIN.md)."""
     action_due_days_major: int = 7
     """An action for a major breach is due this many days after the inspection (DOMAIN.md)."""
-    """How long the checks wait after a change before running, so a burst costs one run."""
+    accessibility_contact: str = ""
+    """Where people report an accessibility problem (an e-mail address), shown in the
+    accessibility statement at /accessibility; unset, it sends them to their administrator."""
     # Data protection (DOMAIN.md): how long personal data is kept.
     sensitive_retention_months: int = 24
     """A sensitive incident's free text is replaced by a note this many months after it happened."""
@@ -142,6 +144,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["base_url"] = raw.rstrip("/")
     if raw := env.get("NTE_MAP_TILES_URL"):
         fields["map_tiles_url"] = _tiles_url(raw)
+    if raw := env.get("NTE_ACCESSIBILITY_CONTACT"):
+        fields["accessibility_contact"] = raw.strip()
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (

@@ -326,7 +326,7 @@ def test_visits_made_offline_and_a_session_that_ended_offline_keeps_the_queue(
     page = context.new_page()
     sign_in_on_the_way(page, visits, *OFFICER, tap=True)
     expect(page.locator(".visit")).to_contain_text("The Swan")
-    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=10_000)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
     page.get_by_role("button", name="Make today's visits available offline").tap()
     expect(page.locator("#offline-status")).to_have_text(
         "1 visit ready offline, with their checklists."

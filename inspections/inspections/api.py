@@ -213,7 +213,8 @@ class PhotoController(Controller):
             media_type=content_type,
             headers={
                 "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, max-age=86400",
+                # Evidence: kept by nobody, so a shared tablet holds none of it after sign-out.
+                "Cache-Control": "private, no-store",
             },
         )
 

@@ -59,7 +59,7 @@ class ServiceWorker(Controller):
         return Response(
             content=SW_FILE.read_bytes(),
             media_type="text/javascript",
-            headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
+            headers={"Cache-Control": "no-store", "Service-Worker-Allowed": "/"},
         )
 
 

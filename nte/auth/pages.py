@@ -28,6 +28,7 @@ PUBLIC_PATHS: frozenset[str] = frozenset(
         "/password-reset/{token:str}",
         "/invite/{token:str}",
         "/api/v1/auth/login",
+        "/accessibility",
         "/static",
     }
 )
