@@ -71,6 +71,22 @@ def cmd_bench_digest(settings: Settings, args: argparse.Namespace) -> None:
     _benchmark(lambda: run(database_url(settings), settings, args.recipients, args.connections))
 
 
+def cmd_bench_retention(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.retention import run
+
+    if args.incidents < 1:
+        raise UsageError("--incidents must be at least 1")
+    _benchmark(lambda: run(database_url(settings), settings, args.incidents))
+
+
+def cmd_bench_reads(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.reads import run
+
+    if not 1 <= args.incidents <= 200 or args.rounds < 1:
+        raise UsageError("--incidents must be from 1 to 200 (a page) and --rounds at least 1")
+    _benchmark(lambda: run(database_url(settings), args.incidents, args.rounds))
+
+
 def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     """Add ``bench`` and its benchmarks to the ``nte`` command's subcommands."""
     bench = sub.add_parser("bench", help="measure how fast things are").add_subparsers(
@@ -111,3 +127,14 @@ def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     bench_digest.add_argument("--recipients", type=int, default=2000)
     bench_digest.add_argument("--connections", type=int, default=4)
     bench_digest.set_defaults(func=cmd_bench_digest)
+    bench_retention = bench.add_parser(
+        "retention", help="a retention run over a large made-up borough against one scan"
+    )
+    bench_retention.add_argument("--incidents", type=int, default=2_000_000)
+    bench_retention.set_defaults(func=cmd_bench_retention)
+    bench_reads = bench.add_parser(
+        "reads", help="a list of sensitive incidents (read audit) against the same list without"
+    )
+    bench_reads.add_argument("--incidents", type=int, default=200)
+    bench_reads.add_argument("--rounds", type=int, default=200)
+    bench_reads.set_defaults(func=cmd_bench_reads)

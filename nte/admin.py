@@ -1,15 +1,17 @@
-"""Administration pages: accounts (invite, disable, roles, venue scopes, tokens) and dev mail."""
+"""Administration pages: accounts (invite, disable, roles, venue scopes, tokens), reads of
+sensitive incidents, and dev mail."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
+from nte.access_log import DOOR_LABELS, list_reads
 from nte.accounts import get_user, invite_user, list_users, update_user, venue_choices
 from nte.auth.guards import ADMIN, roles, signed_in
 from nte.auth.identity import ALL_ROLES
@@ -22,6 +24,17 @@ from nte.outbox import list_outbox, outbox_counts, retry_failed
 __all__ = ["AdminPages"]
 
 OUTBOX_STATUSES = ("waiting", "sent", "failed")
+
+READS_PER_PAGE = 100
+
+
+def _id_or_none(name: str, raw: str | None) -> int | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        raise InvalidInput({name: "must be a number from the list or the record"})
+    return int(value)
 
 
 def _venue_ids(values: list[str]) -> list[int]:
@@ -100,6 +113,36 @@ class AdminPages(Controller):
         if user_id is None:
             raise NotFoundException("No such token")
         return Redirect(f"/admin/users/{user_id}")
+
+    @get("/reads")
+    async def reads(
+        self,
+        conn: RequestConnection,
+        user: FromQuery[str | None] = None,
+        incident: FromQuery[str | None] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
+    ) -> Template:
+        """Every recorded read of a sensitive incident, newest first, by person and incident."""
+        # The filter form sends an empty box as "user=": that means no filter, not an error.
+        user_id, incident_id = _id_or_none("user", user), _id_or_none("incident", incident)
+        found = await list_reads(
+            conn,
+            user_id=user_id,
+            incident_id=incident_id,
+            limit=READS_PER_PAGE,
+            offset=(page - 1) * READS_PER_PAGE,
+        )
+        return Template(
+            template_name="admin/reads.html",
+            context={
+                "reads": found,
+                "users": await list_users(conn),
+                "user": user_id,
+                "incident": incident_id,
+                "page": page,
+                "door_labels": DOOR_LABELS,
+            },
+        )
 
     @get("/mail")
     async def mail(self, state: State) -> Template:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from datetime import time
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
@@ -51,9 +52,10 @@ from nte.errors import exception_handlers
 from nte.health import healthz, readyz
 from nte.outbox import Drainer, outbox_middleware
 from nte.request_log import request_log_middleware
-from nte.scheduler import Scheduler, WeeklyJob
+from nte.scheduler import NightlyJob, Scheduler, WeeklyJob
 from nte.security_headers import security_headers
 from nte.settings import Settings
+from venues.retention.service import run_retention
 
 __all__ = ["ATTRIBUTION", "create_app"]
 
@@ -118,6 +120,22 @@ async def _digest(pool: Any, settings: Settings, fire_time: Any, trigger: str) -
     log.info("weekly digest (%s): %s", trigger, report.line())
 
 
+async def _retention(pool: Any, settings: Settings, trigger: str) -> None:
+    async with pool.acquire() as conn:
+        result = await run_retention(conn, settings, trigger=trigger)
+    log.info(
+        "retention (%s): %d sensitive incidents redacted, %d certificates deleted in %.2fs",
+        trigger,
+        result.incidents_redacted,
+        result.certificates_deleted,
+        result.seconds,
+    )
+
+
+# After the checks' 02:00, so the two nightly jobs do not compete for the database.
+RETENTION_AT = time(3, 0)
+
+
 def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar:
     """The app for one process; ``dsn`` is the database it serves (already migrated)."""
 
@@ -133,6 +151,13 @@ def create_app(settings: Settings, dsn: str, *, pool_size: int = 10) -> Litestar
                 pool,
                 lambda trigger: _checks(pool, settings, trigger),
                 debounce_seconds=settings.checks_debounce_seconds,
+                nightly=[
+                    NightlyJob(
+                        "retention:nightly",
+                        RETENTION_AT,
+                        lambda trigger: _retention(pool, settings, trigger),
+                    )
+                ],
             )
             await scheduler.start(dsn)
             # Mondays 07:00 London, once across every server; the domain builds the content.

@@ -9,7 +9,7 @@ import msgspec
 
 from nte.db import Connection
 
-__all__ = ["AuditEntry", "act_as", "venue_history"]
+__all__ = ["WITHHELD", "AuditEntry", "act_as", "venue_history"]
 
 
 async def act_as(conn: Connection, actor: str) -> None:
@@ -30,11 +30,26 @@ class AuditEntry(msgspec.Struct):
     request_id: str | None
 
 
+WITHHELD = "(text withheld)"
+"""How a withheld value reads: the trail keeps only a hash of special-category text
+(migration 0011), so it can say that the text changed, never what it said."""
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dict) and value.get("withheld") is True:
+        return WITHHELD
+    return value
+
+
 def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, list[Any]]:
     before, after = before or {}, after or {}
     skip = {"id", "created_at", "updated_at"}
     keys = [k for k in {**before, **after} if k not in skip]
-    return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
+    return {
+        k: [_shown(before.get(k)), _shown(after.get(k))]
+        for k in keys
+        if before.get(k) != after.get(k)
+    }
 
 
 async def venue_history(conn: Connection, venue_id: int, limit: int = 50) -> list[AuditEntry]:

@@ -1,4 +1,5 @@
-"""The ``nte`` command: serve, migrate, demo and imports. Exit 2 with one line on bad usage or input."""
+"""The ``nte`` command: serve, migrate, demo, imports, checks, retention and benchmarks.
+Exit 2 with one line on bad usage or input."""
 
 from __future__ import annotations
 
@@ -322,6 +323,20 @@ def cmd_digest_preview(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> None:
+    from venues.retention.service import run_retention
+
+    dsn = migrated_database(settings)
+    r = asyncio.run(
+        _with_connection(dsn, lambda c: run_retention(c, settings), "nte retention run")
+    )
+    print(
+        f"retention: {r.incidents_redacted} sensitive incidents redacted (those before "
+        f"{r.incidents_before:%Y-%m-%d}), {r.certificates_deleted} certificates deleted "
+        f"(staff who left before {r.staff_left_before:%Y-%m-%d}) in {r.seconds:.2f}s"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nte", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -391,6 +406,12 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--email", required=True)
     show.add_argument("--week", help="ISO week, such as 2026-W48 (default: the last full week)")
     show.set_defaults(func=cmd_digest_preview)
+    retention = sub.add_parser("retention", help="the data-protection retention rules")
+    retention.add_subparsers(dest="action", required=True, parser_class=_Parser).add_parser(
+        "run",
+        help="redact old sensitive incidents and delete leavers' certificates now "
+        "(the server does it nightly)",
+    ).set_defaults(func=cmd_retention_run)
 
     imp = sub.add_parser("import", help="import reference data")
     imp_sub = imp.add_subparsers(dest="source", required=True, parser_class=_Parser)

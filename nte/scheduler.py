@@ -8,6 +8,9 @@ way, and a fire missed while every server was down is run once by the next one t
 Changes that the checks read (an incident, a test purchase, an import...) NOTIFY the
 ``nte_checks`` channel from a database trigger; each server debounces what it hears and
 claims a run named after the last notification, so a burst of changes costs one run.
+
+Other nightly jobs (the retention rules) ride on the same scheduler as ``NightlyJob``s,
+each with its own name, time and claim rows, and its own catch-up at start.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,6 +32,7 @@ from nte.clock import LONDON
 __all__ = [
     "CHANNEL",
     "LONDON",
+    "NightlyJob",
     "Scheduler",
     "WeeklyJob",
     "claim_fire",
@@ -44,6 +48,14 @@ AFTER_CHANGE_JOB = "checks:after-change"
 
 Work = Callable[[str], Awaitable[Any]]
 """The job's work, given what set it off ("nightly", "catch-up", "after-change")."""
+
+
+class NightlyJob(NamedTuple):
+    """Another job run once a night at ``at`` London time, claimed as ``(name, fire_time)``."""
+
+    name: str
+    at: time
+    work: Work
 
 
 def last_fire_before(now: datetime, at: time = time(2, 0)) -> datetime:
@@ -68,7 +80,8 @@ async def claim_fire(pool: asyncpg.Pool, job: str, fire_time: datetime, instance
 
 
 class Scheduler:
-    """The nightly checks, the catch-up at start, and debounced runs after changes."""
+    """The nightly checks, the catch-up at start, debounced runs after changes, and any
+    other nightly jobs."""
 
     def __init__(
         self,
@@ -78,10 +91,14 @@ class Scheduler:
         at: time = time(2, 0),
         debounce_seconds: float = 5.0,
         instance: str | None = None,
+        nightly: Sequence[NightlyJob] = (),
     ) -> None:
         self.pool = pool
         self.work = work
         self.at = at
+        self.nightly = list(nightly)
+        self._work: dict[str, Work] = {NIGHTLY_JOB: work, AFTER_CHANGE_JOB: work}
+        self._work.update((job.name, job.work) for job in self.nightly)
         self.debounce_seconds = debounce_seconds
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._apscheduler: AsyncIOScheduler | None = None
@@ -93,7 +110,7 @@ class Scheduler:
         if not await claim_fire(self.pool, job, fire_time, self.instance):
             return False
         try:
-            await self.work(trigger)
+            await self._work.get(job, self.work)(trigger)
         finally:
             await self.pool.execute(
                 "UPDATE job_claims SET finished_at = now() WHERE job = $1 AND fire_time = $2",
@@ -105,10 +122,14 @@ class Scheduler:
     async def _nightly(self) -> None:
         await self.fire(NIGHTLY_JOB, last_fire_before(datetime.now(LONDON), self.at), "nightly")
 
-    async def catch_up(self) -> bool:
-        """Run the last nightly fire if no process ran it (every server was down then)."""
-        fire_time = last_fire_before(datetime.now(LONDON), self.at)
-        return await self.fire(NIGHTLY_JOB, fire_time, "catch-up")
+    async def _nightly_job(self, job: NightlyJob) -> None:
+        await self.fire(job.name, last_fire_before(datetime.now(LONDON), job.at), "nightly")
+
+    async def catch_up(self, job: NightlyJob | None = None) -> bool:
+        """Run the last nightly fire of the checks (or of ``job``) if no process ran it
+        (every server was down then)."""
+        name, at = (NIGHTLY_JOB, self.at) if job is None else (job.name, job.at)
+        return await self.fire(name, last_fire_before(datetime.now(LONDON), at), "catch-up")
 
     def _heard(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         try:
@@ -139,6 +160,16 @@ class Scheduler:
             misfire_grace_time=3600,
             replace_existing=True,
         )
+        for job in self.nightly:
+            scheduler.add_job(
+                self._nightly_job,
+                CronTrigger(hour=job.at.hour, minute=job.at.minute, timezone=LONDON),
+                args=[job],
+                id=job.name,
+                coalesce=True,
+                misfire_grace_time=3600,
+                replace_existing=True,
+            )
         scheduler.start()
         self._apscheduler = scheduler
         self._listener = await asyncpg.connect(dsn)
@@ -148,11 +179,13 @@ class Scheduler:
         task.add_done_callback(self._tasks.discard)
 
     async def _catch_up_logged(self) -> None:
-        try:
-            if await self.catch_up():
-                log.info("ran the nightly checks missed while no server was running")
-        except Exception:
-            log.exception("the catch-up run of the checks failed")
+        for job in [None, *self.nightly]:
+            name = NIGHTLY_JOB if job is None else job.name
+            try:
+                if await self.catch_up(job):
+                    log.info("ran %s, missed while no server was running", name)
+            except Exception:
+                log.exception("the catch-up run of %s failed", name)
 
     async def stop(self) -> None:
         if self._apscheduler is not None:

@@ -85,6 +85,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     accessibility_contact: str = ""
     """Where people report an accessibility problem (an e-mail address), shown in the
     accessibility statement at /accessibility; unset, it sends them to their administrator."""
+    # Data protection (DOMAIN.md): how long personal data is kept.
+    sensitive_retention_months: int = 24
+    """A sensitive incident's free text is replaced by a note this many months after it happened."""
+    staff_retention_months: int = 12
+    """Training certificates of a person who left are deleted this many months after they left."""
 
     # Mail: the outbox and its drainer.
     smtp_timeout_seconds: int = 30
@@ -193,6 +198,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             raise SettingsError(
                 f"NTE_MAIL_RETRY_BASE_SECONDS must be a number of seconds, not {raw!r}"
             ) from None
+    for name in ("sensitive_retention_months", "staff_retention_months"):
+        if raw := env.get(f"NTE_{name.upper()}"):
+            fields[name] = months_kept = _int(f"NTE_{name.upper()}", raw)
+            # Zero would redact (or delete) everything at the next night: never by accident.
+            if not 1 <= months_kept <= 1200:
+                raise SettingsError(
+                    f"NTE_{name.upper()} must be between 1 and 1200 months, not {raw!r}"
+                )
     if raw := env.get("NTE_AREA_RADIUS_METRES"):
         fields["area_radius_metres"] = radius = _int("NTE_AREA_RADIUS_METRES", raw)
         if not 25 <= radius <= 1000:

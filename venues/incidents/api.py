@@ -47,6 +47,7 @@ class IncidentController(Controller):
         items, total = await queries.list_incidents(
             conn,
             current_identity(request),
+            door="api_list",
             venue_id=venue_id,
             category=category,
             severity=severity,
@@ -83,6 +84,7 @@ class IncidentController(Controller):
         items, total = await queries.list_incidents(
             conn,
             current_identity(request),
+            door="api_list",
             category=category,
             severity=severity,
             since=since,
@@ -109,7 +111,9 @@ class IncidentController(Controller):
     async def get_incident(
         self, request: Request[Any, Any, Any], conn: RequestConnection, incident_id: FromPath[int]
     ) -> Incident:
-        incident = await queries.get_incident(conn, current_identity(request), incident_id)
+        incident = await queries.get_incident(
+            conn, current_identity(request), incident_id, door="api_get"
+        )
         if incident is None:
             raise NotFoundException(f"No incident with id {incident_id}")
         return incident
@@ -124,5 +128,5 @@ async def _create(
     reporter = current_identity(request)
     prepared = service.prepare(data, reporter, datetime.now(UTC))
     return await queries.create_incident(
-        conn, venue_id, prepared, reported_by=reporter.user_id, viewer=reporter
+        conn, venue_id, prepared, reported_by=reporter.user_id, viewer=reporter, door="api_create"
     )

@@ -11,7 +11,8 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from nte.auth.guards import READERS, current_identity, roles, signed_in, venue_scope
+from nte.access_log import DOOR_LABELS, readers_of
+from nte.auth.guards import READERS, STAFF, current_identity, roles, signed_in, venue_scope
 from nte.auth.identity import Identity
 from nte.db import Connection, RequestConnection
 from nte.errors import InvalidInput
@@ -84,8 +85,9 @@ class IncidentPages(Controller):
             prepared = service.prepare(_payload(data), identity, datetime.now(UTC))
         except (FormInvalid, InvalidInput) as exc:
             return await _page(conn, venue, identity, data, exc.errors, 1, None)
+        # door=None: this answer is a redirect; the list it lands on records the read.
         incident = await queries.create_incident(
-            conn, venue_id, prepared, reported_by=identity.user_id, viewer=identity
+            conn, venue_id, prepared, reported_by=identity.user_id, viewer=identity, door=None
         )
         return Redirect(
             f"/venues/{venue_id}/incidents?reported={incident.id}#incident-{incident.id}"
@@ -102,7 +104,19 @@ async def _page(
     reported: int | None,
 ) -> Template:
     incidents, total = await queries.list_incidents(
-        conn, identity, venue_id=venue.id, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+        conn,
+        identity,
+        door="incidents_page",
+        venue_id=venue.id,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    # Officers answer for who reads what: each sensitive incident shows who has seen it
+    # (this view included: it was recorded just above, in the same transaction).
+    readers = (
+        await readers_of(conn, [i.id for i in incidents if i.sensitive])
+        if identity.role in STAFF
+        else None
     )
     return Template(
         template_name="venues/incidents/page.html",
@@ -120,6 +134,8 @@ async def _page(
             "category_labels": CATEGORY_LABELS,
             "severities": SEVERITIES,
             "sources": SOURCES,
+            "readers": readers,
+            "door_labels": DOOR_LABELS,
         },
         status_code=HTTP_422_UNPROCESSABLE_ENTITY if errors else 200,
         media_type=MediaType.HTML,

@@ -1,4 +1,5 @@
-"""SQL for incidents; every read takes the viewer, so no sensitive detail leaks by omission."""
+"""SQL for incidents; every read takes the viewer, so no sensitive detail leaks by omission,
+and the door it is read through, so no read of a sensitive incident goes unrecorded."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 
 import msgspec
 
+from nte.access_log import Door, record_reads
 from nte.auth.identity import Identity
 from nte.db import Connection
 from venues.incidents.schemas import Incident, IncidentCreate
@@ -18,6 +20,7 @@ __all__ = [
     "create_incident",
     "get_incident",
     "list_incidents",
+    "record_sensitive_reads",
     "stream_incidents",
 ]
 
@@ -27,7 +30,7 @@ _SHOWN = "(NOT i.sensitive OR $1::boolean OR coalesce(i.reported_by = $2::bigint
 INCIDENT_COLUMNS = f"""
     i.id, i.venue_id, i.occurred_at, i.category, i.severity, i.source, i.police_ref,
     i.description, i.involved_child, i.sensitive, i.reported_by, i.generated, i.created_at,
-    {_SHOWN} AS shown"""
+    i.redacted_at AS details_removed_at, {_SHOWN} AS shown"""
 
 _HIDDEN = (
     "category",
@@ -73,10 +76,22 @@ def _list_args(
     return (*_viewer(viewer), venue_id, viewer.venue_scope(), category, severity, since, until)
 
 
+async def record_sensitive_reads(
+    conn: Connection, viewer: Identity, incidents: list[Incident], door: Door | None
+) -> None:
+    """Record the sensitive incidents whose details ``viewer`` is shown (not the redacted
+    ones: they showed nothing). ``door`` None: nobody is shown them (a redirect follows)."""
+    if door is not None:
+        await record_reads(
+            conn, viewer, [i.id for i in incidents if i.sensitive and not i.redacted], door
+        )
+
+
 async def list_incidents(
     conn: Connection,
     viewer: Identity,
     *,
+    door: Door,
     venue_id: int | None = None,
     category: str | None = None,
     severity: str | None = None,
@@ -90,8 +105,36 @@ async def list_incidents(
     Without ``venue_id``: every incident the viewer's scope reaches (a venue manager: their
     venues' incidents and the street incidents they reported). A category or severity
     filter only matches incidents whose details the viewer may see, or filtering would
-    reveal what a redacted incident was.
+    reveal what a redacted incident was. The sensitive incidents shown are recorded in the
+    access log as read through ``door``.
     """
+    incidents, total = await _list(
+        conn,
+        viewer,
+        venue_id=venue_id,
+        category=category,
+        severity=severity,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    await record_sensitive_reads(conn, viewer, incidents, door)
+    return incidents, total
+
+
+async def _list(
+    conn: Connection,
+    viewer: Identity,
+    *,
+    venue_id: int | None,
+    category: str | None,
+    severity: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Incident], int]:
     rows = await conn.fetch(
         f"""
         SELECT {INCIDENT_COLUMNS}, count(*) OVER () AS total
@@ -105,8 +148,8 @@ async def list_incidents(
     )
     total = rows[0]["total"] if rows else 0
     if not rows and offset:
-        # An offset past the end still owes the caller the true total.
-        _, total = await list_incidents(
+        # An offset past the end still owes the caller the true total (and shows nothing).
+        _, total = await _list(
             conn,
             viewer,
             venue_id=venue_id,
@@ -141,13 +184,19 @@ async def stream_incidents(
         yield _incident(record)
 
 
-async def get_incident(conn: Connection, viewer: Identity, incident_id: int) -> Incident | None:
+async def get_incident(
+    conn: Connection, viewer: Identity, incident_id: int, *, door: Door | None
+) -> Incident | None:
     row = await conn.fetchrow(
         f"SELECT {INCIDENT_COLUMNS} FROM incidents i WHERE i.id = $3",
         *_viewer(viewer),
         incident_id,
     )
-    return _incident(row) if row else None
+    if row is None:
+        return None
+    incident = _incident(row)
+    await record_sensitive_reads(conn, viewer, [incident], door)
+    return incident
 
 
 async def create_incident(
@@ -157,8 +206,10 @@ async def create_incident(
     *,
     reported_by: int | None,
     viewer: Identity,
+    door: Door | None,
 ) -> Incident:
-    """Store an incident already through ``service.prepare``; return it as ``viewer`` sees it."""
+    """Store an incident already through ``service.prepare``; return it as ``viewer`` sees it
+    (a read through ``door``, when they are shown it)."""
     incident_id = await conn.fetchval(
         """INSERT INTO incidents (venue_id, occurred_at, category, severity, source, police_ref,
                                   description, involved_child, sensitive, reported_by)
@@ -174,7 +225,7 @@ async def create_incident(
         data.sensitive,
         reported_by,
     )
-    incident = await get_incident(conn, viewer, incident_id)
+    incident = await get_incident(conn, viewer, incident_id, door=door)
     assert incident is not None
     return incident
 

@@ -87,6 +87,9 @@ class Incident(msgspec.Struct, kw_only=True):
     generated: bool
     created_at: datetime
     redacted: bool = False
+    details_removed_at: datetime | None = None
+    """When the retention rule replaced this sensitive incident's free text (its
+    description and police reference) by a note; category, severity and date stay."""
 
 
 class IncidentPage(msgspec.Struct):

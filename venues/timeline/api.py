@@ -56,6 +56,7 @@ class TimelineController(Controller):
             conn,
             venue_id,
             current_identity(request),
+            door="timeline_api",
             kinds=kinds,
             since=since,
             until=until,

@@ -39,6 +39,7 @@ class TimelinePages(Controller):
             conn,
             venue_id,
             current_identity(request),
+            door="timeline_page",
             kinds=kinds,
             since=since,
             until=until,

@@ -1,0 +1,1 @@
+"""Retention of personal data: sensitive incidents' free text and leavers' certificates."""
