@@ -23,6 +23,7 @@ from litestar.template import TemplateConfig
 import inspections.actions
 import inspections.flags
 import inspections.inspections
+import inspections.risk
 import venues
 import venues.angela
 import venues.incidents
@@ -61,6 +62,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.inspections,
     inspections.actions,
     inspections.flags,
+    inspections.risk,
     venues.timeline,
     venues.police,
 )
