@@ -237,7 +237,8 @@ async def test_actions_training_angela_and_confidence(
         v,
     )
     await db.execute(
-        "INSERT INTO angela_tests (venue_id, tested_on, outcome, tester_organisation) VALUES ($1, $2, 'fail', 'Kent Police')",
+        "INSERT INTO angela_tests (venue_id, tested_on, outcome, tester_organisation)"
+        " VALUES ($1, $2, 'fail', 'Kent Police')",
         v,
         TODAY - timedelta(days=3),
     )
@@ -251,7 +252,8 @@ async def test_actions_training_angela_and_confidence(
 
     # the re-test passes and the action is verified: both drop to 0
     await db.execute(
-        "INSERT INTO angela_tests (venue_id, tested_on, outcome, tester_organisation) VALUES ($1, $2, 'pass', 'Kent Police')",
+        "INSERT INTO angela_tests (venue_id, tested_on, outcome, tester_organisation)"
+        " VALUES ($1, $2, 'pass', 'Kent Police')",
         v,
         TODAY,
     )

@@ -15,10 +15,10 @@ from nte.paging import Limit, Offset
 from venues import queries
 from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
+    Band,
     Condition,
     ConditionCreate,
     ConditionPatch,
-    Band,
     LicenceStatus,
     Venue,
     VenueCreate,

@@ -11,12 +11,11 @@ from msgspec import UNSET, Meta, UnsetType
 __all__ = [
     "ACTIVITIES",
     "BANDS",
-    "Band",
-    "VenueSort",
     "CONDITION_KINDS",
     "OBJECTIVES",
     "STATUSES",
     "VENUE_TYPES",
+    "Band",
     "Condition",
     "ConditionCreate",
     "ConditionPatch",
@@ -25,6 +24,7 @@ __all__ = [
     "VenueCreate",
     "VenuePage",
     "VenuePatch",
+    "VenueSort",
     "WeeklyHours",
 ]
 

@@ -100,9 +100,10 @@ CAPACITY = Factor(
     sql=f"""
     SELECT v.id,
            CASE WHEN v.capacity >= $3 THEN $5 WHEN v.capacity >= $4 THEN $6 ELSE 0 END,
-           'Capacity ' || v.capacity || CASE WHEN v.capacity >= $3 THEN ' (' || $3 || ' or more)'
-                                             WHEN v.capacity >= $4 THEN ' (' || $4 || ' to ' || ($3 - 1) || ')'
-                                             ELSE ' (under ' || $4 || ')' END
+           'Capacity ' || v.capacity
+               || CASE WHEN v.capacity >= $3 THEN ' (' || $3 || ' or more)'
+                       WHEN v.capacity >= $4 THEN ' (' || $4 || ' to ' || ($3 - 1) || ')'
+                       ELSE ' (under ' || $4 || ')' END
     FROM venues v
     WHERE {_ACTIVE_VENUE} AND v.capacity IS NOT NULL
     """,
