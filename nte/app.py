@@ -22,6 +22,7 @@ from litestar.template import TemplateConfig
 
 import inspections.actions
 import inspections.flags
+import inspections.home
 import inspections.inspections
 import inspections.risk
 import venues
@@ -63,6 +64,7 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.actions,
     inspections.flags,
     inspections.risk,
+    inspections.home,
     venues.timeline,
     venues.police,
 )

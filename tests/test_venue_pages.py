@@ -10,7 +10,8 @@ import msgspec
 import pytest
 from httpx import Response
 
-from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, text_of
+from tests.conftest import People
+from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, add_venue, text_of
 from venues import queries
 from venues.schemas import ConditionCreate, VenueCreate
 
@@ -162,7 +163,10 @@ async def test_venue_list_links_to_each_venue(client: Client, db: asyncpg.Connec
     assert 'href="/venues/new"' in text
 
 
-async def test_home_goes_to_the_venue_list(client: Client) -> None:
+async def test_a_venue_managers_home_goes_to_the_venue_list(people: People) -> None:
+    # Officers and partners land on "where to look first" (tests/test_home.py); a venue
+    # manager keeps the list of their venues until the digest brings their own home.
+    client = await people.signed_in("venue_manager", [await add_venue(people.db)])
     response = await client.get("/", headers=BROWSER, follow_redirects=True)
     assert str(response.url).endswith("/venues")
     assert "<h1>Venues</h1>" in html(response)

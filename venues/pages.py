@@ -111,10 +111,6 @@ class VenuePages(Controller):
         roles(*READERS),
     ]
 
-    @get("/")
-    async def home(self) -> Redirect:
-        return Redirect("/venues")
-
     @get("/venues")
     async def venue_list(
         self,

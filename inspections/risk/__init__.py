@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from inspections.risk.api import RiskController
+from inspections.risk.pages import RiskPages
 
 __all__ = ["route_handlers"]
 
 # What this package serves; the composition root mounts it.
-route_handlers = [RiskController]
+route_handlers = [RiskController, RiskPages]

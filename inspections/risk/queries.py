@@ -9,7 +9,12 @@ import msgspec
 from inspections.risk.schemas import BandChange, Rating
 from nte.db import Connection
 
-__all__ = ["band_changes", "get_rating"]
+__all__ = ["band_changes", "get_rating", "venue_name"]
+
+
+async def venue_name(conn: Connection, venue_id: int) -> str | None:
+    name: str | None = await conn.fetchval("SELECT name FROM venues WHERE id = $1", venue_id)
+    return name
 
 
 async def get_rating(conn: Connection, venue_id: int) -> Rating | None:

@@ -92,3 +92,8 @@ CREATE OR REPLACE VIEW venue_work_events AS
            coalesce((SELECT string_agg(m ->> 'reason', '; ') FROM jsonb_array_elements(r.moved) m), ''),
            r.id, '/venues/' || r.venue_id || '#risk'
     FROM risk_changes r;
+
+-- The home page's trends read venue-linked incidents by week, category and hour: from the
+-- index alone.
+CREATE INDEX incidents_venue_linked_idx ON incidents (occurred_at) INCLUDE (category)
+    WHERE venue_id IS NOT NULL;

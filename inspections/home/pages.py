@@ -1,0 +1,76 @@
+"""The home page of officers and partners: where to look first, and why, in pictures too."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.response import Redirect, Template
+
+from inspections.flags.rules import RULES
+from inspections.home import queries
+from inspections.home.schemas import Trends
+from inspections.inspections.queries import list_visits
+from nte.auth.guards import READERS, current_identity, roles, signed_in
+from nte.charts import heat_map, stacked_bars
+from nte.clock import now, today
+from nte.db import RequestConnection
+
+__all__ = ["HomePages", "trend_charts"]
+
+DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HOURS = [f"{h:02d}" for h in range(24)]
+TITLES = {r.name: r.title for r in RULES}
+
+
+def trend_charts(t: Trends) -> dict[str, Any]:
+    """The two charts and their tables, from the same numbers."""
+    labels = [w.strftime("%-d %b") for w in t.weeks]
+    weekly = stacked_bars(labels, t.by_week, t.average)
+    head = [
+        "Week of",
+        *(c.replace("_", " ").capitalize() for c in t.categories),
+        "All",
+        "4-week average",
+    ]
+    rows = [
+        [labels[k], *(s[k] for s in t.by_week), sum(s[k] for s in t.by_week), f"{t.average[k]:.1f}"]
+        for k in range(len(labels))
+    ]
+    return {
+        "weekly": weekly,
+        "weekly_head": head,
+        "weekly_rows": rows,
+        "heat": heat_map(DAYS, HOURS, t.heat),
+        "categories": t.categories,
+    }
+
+
+class HomePages(Controller):
+    include_in_schema = False
+    guards = [signed_in, roles(*READERS)]
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Any:
+        identity = current_identity(request)
+        if identity.role == "venue_manager":
+            # Their own home comes with the digest; until then, the list of their venues.
+            return Redirect("/venues")
+        day, moment = today(), now()
+        visits = (
+            await list_visits(conn, identity.user_id, day, days_ahead=0)
+            if identity.role in ("admin", "officer")
+            else None
+        )
+        trends = await queries.trends(conn, day, moment)
+        return Template(
+            template_name="home/home.html",
+            context={
+                "attention": await queries.attention(conn, day),
+                "visits": visits,
+                "flag_counts": await queries.flag_counts(conn),
+                "titles": TITLES,
+                "today": day,
+                **trend_charts(trends),
+            },
+        )

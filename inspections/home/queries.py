@@ -1,0 +1,101 @@
+"""The home page's SQL: a few set-based reads over the whole borough, none per venue."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+
+import msgspec
+
+from inspections.home.schemas import Attention, RuleCount, Trends
+from nte.clock import LONDON
+from nte.db import Connection
+
+__all__ = ["ATTENTION_SQL", "TRENDS_SQL", "attention", "flag_counts", "trends"]
+
+# Venues that need attention, most urgent first: open serious flags, then the band, then an
+# overdue inspection, overdue actions and the score. The reason is the factor that scores
+# most, so the home page and the venue's risk panel say the same thing.
+ATTENTION_SQL = """
+WITH serious AS (
+    SELECT venue_id, count(*)::int AS n FROM flags
+    WHERE status <> 'resolved' AND severity = 'serious' GROUP BY venue_id
+),
+late AS (
+    SELECT venue_id, count(*)::int AS n FROM actions
+    WHERE status <> 'verified' AND due_on < $1 GROUP BY venue_id
+)
+SELECT r.venue_id, v.name, r.band, r.score, r.next_inspection_due,
+       r.next_inspection_due < $1 AS inspection_overdue,
+       coalesce(s.n, 0) AS serious_flags, v.open_flags, coalesce(l.n, 0) AS actions_overdue,
+       (SELECT f ->> 'reason' FROM jsonb_array_elements(r.factors) WITH ORDINALITY AS x(f, i)
+        ORDER BY (f ->> 'points')::int DESC, i LIMIT 1) AS reason
+FROM venue_risk r
+JOIN venues v ON v.id = r.venue_id
+LEFT JOIN serious s ON s.venue_id = r.venue_id
+LEFT JOIN late l ON l.venue_id = r.venue_id
+WHERE r.band IN ('A', 'B') OR s.n > 0 OR l.n > 0 OR r.next_inspection_due < $1
+ORDER BY coalesce(s.n, 0) > 0 DESC, r.band, r.next_inspection_due < $1 DESC,
+         coalesce(l.n, 0) > 0 DESC, r.score DESC, lower(v.name), r.venue_id
+LIMIT $2
+"""
+
+
+async def attention(conn: Connection, today: date, limit: int = 10) -> list[Attention]:
+    rows = await conn.fetch(ATTENTION_SQL, today, limit)
+    return [msgspec.convert(dict(r), Attention) for r in rows]
+
+
+async def flag_counts(conn: Connection) -> list[RuleCount]:
+    rows = await conn.fetch(
+        """SELECT rule, count(*)::int AS count FROM flags WHERE status <> 'resolved'
+           GROUP BY rule ORDER BY count(*) DESC, rule"""
+    )
+    return [msgspec.convert(dict(r), RuleCount) for r in rows]
+
+
+# One pass over the venue-linked incidents of the last 16 weeks (12 drawn, 4 more for the
+# first weeks' averages): by week and category, and by week, weekday and hour, in London time.
+TRENDS_SQL = """
+SELECT date_trunc('week', t)::date AS week, category,
+       extract(isodow FROM t)::int AS dow, extract(hour FROM t)::int AS hour, count(*)::int AS n,
+       grouping(category) = 1 AS timed
+FROM (SELECT occurred_at AT TIME ZONE 'Europe/London' AS t, category
+      FROM incidents
+      WHERE venue_id IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2) i
+GROUP BY GROUPING SETS ((1, 2), (1, 3, 4))
+"""
+
+WEEKS = 12
+SHOWN_CATEGORIES = 5
+
+
+async def trends(conn: Connection, today: date, now: datetime) -> Trends:
+    this_monday = today - timedelta(days=today.weekday())
+    first = this_monday - timedelta(weeks=WEEKS + 3)
+    start = datetime.combine(first, time(), LONDON)
+    rows = await conn.fetch(TRENDS_SQL, start, now)
+    all_weeks = [first + timedelta(weeks=k) for k in range(WEEKS + 4)]
+    index = {w: k for k, w in enumerate(all_weeks)}
+    by_category: dict[str, list[int]] = defaultdict(lambda: [0] * len(all_weeks))
+    heat = [[0] * 24 for _ in range(7)]
+    for r in rows:
+        k = index.get(r["week"])
+        if k is None:
+            continue
+        if not r["timed"]:
+            by_category[r["category"]][k] += r["n"]
+        elif k >= 4:
+            heat[r["dow"] - 1][r["hour"]] += r["n"]
+    totals = [sum(c[k] for c in by_category.values()) for k in range(len(all_weeks))]
+    ranked = sorted(by_category, key=lambda c: (-sum(by_category[c][4:]), c))
+    shown = ranked[:SHOWN_CATEGORIES]
+    series = [by_category[c][4:] for c in shown]
+    if len(ranked) > SHOWN_CATEGORIES:
+        rest = [
+            sum(by_category[c][k] for c in ranked[SHOWN_CATEGORIES:])
+            for k in range(4, len(all_weeks))
+        ]
+        shown, series = [*shown, "other categories"], [*series, rest]
+    average = [sum(totals[k - 4 : k]) / 4 for k in range(4, len(all_weeks))]
+    return Trends(weeks=all_weeks[4:], categories=shown, by_week=series, average=average, heat=heat)
