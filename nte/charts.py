@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-__all__ = ["Bars", "Heat", "stacked_bars", "heat_map", "nice_max"]
+__all__ = ["Bars", "Heat", "heat_map", "nice_max", "stacked_bars"]
 
 WIDTH = 640
 HEIGHT = 240
@@ -60,12 +60,12 @@ class Bars:
 def stacked_bars(
     labels: Sequence[str],
     series: Sequence[Sequence[int]],
-    average: Sequence[float | None] = (),
+    average: Sequence[float] = (),
 ) -> Bars:
     """Bars per label, each the stack of ``series[k][i]``; ``average`` a line over them."""
     n = len(labels)
     totals = [sum(s[i] for s in series) for i in range(n)]
-    top = nice_max(max([*totals, *(a for a in average if a is not None), 0]))
+    top = nice_max(max([*totals, *average, 0]))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
     slot = plot_w / max(n, 1)
@@ -85,7 +85,6 @@ def stacked_bars(
     points = [
         f"{PAD_LEFT + i * slot + slot / 2:.1f},{base - a / top * plot_h:.1f}"
         for i, a in enumerate(average)
-        if a is not None
     ]
     ticks = [(round(base - t / 4 * plot_h, 1), round(top * t / 4)) for t in range(5)]
     return Bars(

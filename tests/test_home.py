@@ -84,13 +84,13 @@ async def test_the_risk_panel_shows_band_score_due_and_factors(
 
 
 def test_bars_stack_their_series_and_the_average_is_a_line() -> None:
-    bars = stacked_bars(["1 Sep", "8 Sep"], [[2, 3], [1, 0]], [1.5, None])
+    bars = stacked_bars(["1 Sep", "8 Sep"], [[2, 3], [1, 0]], [1.5, 2.0])
     assert bars.top == 5  # the round number above the tallest stack (3)
     first = [r for r in bars.rects if r.x == bars.rects[0].x]
     assert [r.value for r in first] == [2, 1]
     # stacked: the second sits on the first
     assert first[1].y + first[1].height == pytest.approx(first[0].y)
-    assert len(bars.line.split()) == 1
+    assert len(bars.line.split()) == 2
     assert [nice_max(v) for v in (0, 1, 3, 7, 11, 180)] == [1, 1, 5, 10, 20, 200]
 
 

@@ -11,7 +11,7 @@ import pytest
 from httpx import Response
 
 from tests.conftest import People
-from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, add_venue, text_of
+from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, text_of
 from venues import queries
 from venues.schemas import ConditionCreate, VenueCreate
 

@@ -35,7 +35,7 @@ class Trends(msgspec.Struct):
     """The categories drawn, most incidents first ("other" last holds the rest)."""
     by_week: list[list[int]]
     """by_week[category][week]."""
-    average: list[float | None]
+    average: list[float]
     """The mean of the four weeks before each week."""
     heat: list[list[int]]
     """heat[weekday 0 = Monday][hour] over the 12 weeks."""
