@@ -77,6 +77,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """An action for a minor breach is due this many days after the inspection (DOMAIN.md)."""
     action_due_days_major: int = 7
     """An action for a major breach is due this many days after the inspection (DOMAIN.md)."""
+    map_tiles_url: str | None = None
+    """Map tiles ({z}/{x}/{y}) drawn under the maps; unset, the maps draw on a plain background."""
     # Risk rating (DOMAIN.md): the points of each factor and the thresholds that decide them.
     risk_points_nightclub: int = 30
     risk_points_past_midnight: int = 20
@@ -164,6 +166,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fields["mail_from"] = raw
     if raw := env.get("NTE_BASE_URL"):
         fields["base_url"] = raw.rstrip("/")
+    if raw := env.get("NTE_MAP_TILES_URL"):
+        fields["map_tiles_url"] = raw
     if raw := env.get("NTE_SCHEDULER"):
         fields["scheduler"] = _bool("NTE_SCHEDULER", raw)
     for name in (

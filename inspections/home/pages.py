@@ -13,10 +13,14 @@ from inspections.home.schemas import Trends
 from inspections.inspections.queries import list_visits
 from nte.auth.guards import READERS, current_identity, roles, signed_in
 from nte.charts import heat_map, stacked_bars
+from nte.maps import density_cells, fit, tiles
 from nte.clock import now, today
 from nte.db import RequestConnection
+from venues.police.queries import density
 
 __all__ = ["HomePages", "trend_charts"]
+
+DENSITY_CELL_METRES = 150
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HOURS = [f"{h:02d}" for h in range(24)]
@@ -72,5 +76,24 @@ class HomePages(Controller):
                 "titles": TITLES,
                 "today": day,
                 **trend_charts(trends),
+            },
+        )
+
+    @get("/map")
+    async def map(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Template:
+        """Venues coloured by band with their open flags, over police-recorded crime density."""
+        venues = await queries.map_venues(conn, current_identity(request).venue_scope())
+        p = fit([(v.latitude, v.longitude) for v in venues], pad_metres=200, width=720)
+        cell_lat, cell_lon = p.cell_degrees(DENSITY_CELL_METRES)
+        counts = await density(conn, p.south, p.west, p.north, p.east, cell_lat, cell_lon)
+        url = request.app.state.settings.map_tiles_url
+        return Template(
+            template_name="home/map.html",
+            context={
+                "p": p,
+                "markers": [(v, *p.xy(v.latitude, v.longitude)) for v in venues],
+                "cells": density_cells(p, counts, cell_lat, cell_lon),
+                "cell_metres": DENSITY_CELL_METRES,
+                "tiles": tiles(p, url) if url else [],
             },
         )

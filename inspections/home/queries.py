@@ -99,3 +99,26 @@ async def trends(conn: Connection, today: date, now: datetime) -> Trends:
         shown, series = [*shown, "other categories"], [*series, rest]
     average = [sum(totals[k - 4 : k]) / 4 for k in range(4, len(all_weeks))]
     return Trends(weeks=all_weeks[4:], categories=shown, by_week=series, average=average, heat=heat)
+
+
+class MapVenue(msgspec.Struct):
+    id: int
+    name: str
+    latitude: float
+    longitude: float
+    band: str | None
+    open_flags: int
+    flag_severity: str | None
+
+
+async def map_venues(conn: Connection, venue_ids: list[int] | None = None) -> list[MapVenue]:
+    """Every venue with coordinates, highest risk first (the list beside the map)."""
+    rows = await conn.fetch(
+        """SELECT id, name, latitude, longitude, risk_band AS band, open_flags, flag_severity
+           FROM venues
+           WHERE latitude IS NOT NULL AND longitude IS NOT NULL
+             AND ($1::bigint[] IS NULL OR id = ANY ($1))
+           ORDER BY risk_score DESC NULLS LAST, lower(name), id""",
+        venue_ids,
+    )
+    return [msgspec.convert(dict(r), MapVenue) for r in rows]
