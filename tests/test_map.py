@@ -39,7 +39,7 @@ async def arrange(db: asyncpg.Connection) -> tuple[int, int, int]:
 async def test_the_map_shows_one_marker_per_venue_with_coordinates_over_crime_density(
     db: asyncpg.Connection, settings: Settings, people: People
 ) -> None:
-    club, pub, nowhere = await arrange(db)
+    club, pub, _ = await arrange(db)
     await run_checks(db, settings)
     async with await people.signed_in("officer") as officer:
         markup = (await officer.get("/map", headers=BROWSER)).text
@@ -56,7 +56,7 @@ async def test_the_map_shows_one_marker_per_venue_with_coordinates_over_crime_de
 async def test_a_venue_manager_sees_only_their_venues_on_the_map(
     db: asyncpg.Connection, people: People
 ) -> None:
-    club, pub, _ = await arrange(db)
+    _, pub, _ = await arrange(db)
     async with await people.signed_in("venue_manager", [pub]) as manager:
         markup = (await manager.get("/map", headers=BROWSER)).text
     assert re.findall(r'class="marker[^"]*" href="/venues/(\d+)"', markup) == [str(pub)]

@@ -13,9 +13,9 @@ from inspections.home.schemas import Trends
 from inspections.inspections.queries import list_visits
 from nte.auth.guards import READERS, current_identity, roles, signed_in
 from nte.charts import heat_map, stacked_bars
-from nte.maps import density_cells, fit, tiles
 from nte.clock import now, today
 from nte.db import RequestConnection
+from nte.maps import density_cells, fit, tiles
 from venues.police.queries import density
 
 __all__ = ["HomePages", "trend_charts"]

@@ -12,8 +12,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from nte.auth.guards import READERS, roles, signed_in, venue_scope
 from nte.charts import stacked_bars
-from nte.maps import density_cells, fit, tiles
 from nte.db import RequestConnection
+from nte.maps import density_cells, fit, tiles
 from venues.deps import venue_or_404
 from venues.police import queries
 
