@@ -38,6 +38,7 @@ async def test_an_officer_lands_on_where_to_look_first(
     async with await people.signed_in("officer") as officer:
         page = await officer.get("/", headers=BROWSER)
     assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
     markup = page.text
     attention = markup.split('id="attention"')[1].split("</ol>")[0]
     # The nightclub (band B) needs attention; the restaurant in band D, due in the future, not.

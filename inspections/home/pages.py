@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, MediaType, Request, get
 from litestar.response import Redirect, Template
 
 from inspections.flags.rules import RULES
@@ -54,7 +54,7 @@ class HomePages(Controller):
     include_in_schema = False
     guards = [signed_in, roles(*READERS)]
 
-    @get("/")
+    @get("/", media_type=MediaType.HTML)
     async def home(self, request: Request[Any, Any, Any], conn: RequestConnection) -> Any:
         identity = current_identity(request)
         if identity.role == "venue_manager":
