@@ -14,6 +14,7 @@ import pytest
 
 from inspections.flags.sweep import run_checks
 from nte.clock import LONDON
+from nte.clock import today as london_today
 from nte.settings import Settings, load_settings
 from tests.conftest import People
 from tests.helpers import add_venue, invalid_params
@@ -442,3 +443,38 @@ async def test_the_venue_list_filters_by_band_and_sorts_by_risk(
     assert by_due["total"] == 2
     assert "band" in invalid_params(await client.get("/api/v1/venues", params={"band": "E"}), 400)
     assert "sort" in invalid_params(await client.get("/api/v1/venues", params={"sort": "x"}), 400)
+
+
+async def test_an_officer_brings_the_next_inspection_forward_with_a_reason(
+    db: asyncpg.Connection, settings: Settings, people: People
+) -> None:
+    v = await venue(db)
+    await inspection(db, v, datetime.now(LONDON) - timedelta(days=30))
+    await run_checks(db, settings)
+    band_due = (await rating(db, v))["next_inspection_due"]
+    soon = london_today() + timedelta(days=5)
+    async with await people.signed_in("officer") as officer:
+        answer = await officer.put(
+            f"/api/v1/venues/{v}/risk/due",
+            json={"due_on": soon.isoformat(), "reason": "Complaints"},
+        )
+        assert answer.status_code == 200, answer.text
+        later = (band_due + timedelta(days=1)).isoformat()
+        refused = await officer.put(
+            f"/api/v1/venues/{v}/risk/due", json={"due_on": later, "reason": "Later"}
+        )
+        assert "due_on" in invalid_params(refused)
+        assert "reason" in invalid_params(
+            await officer.put(f"/api/v1/venues/{v}/risk/due", json={"due_on": soon.isoformat()}),
+            400,
+        )
+    async with await people.signed_in("partner") as partner:
+        assert (
+            await partner.put(
+                f"/api/v1/venues/{v}/risk/due", json={"due_on": soon.isoformat(), "reason": "x"}
+            )
+        ).status_code == 403
+    await run_checks(db, settings)
+    got = await rating(db, v)
+    assert got["next_inspection_due"] == soon
+    assert got["due_reason"] == "Brought forward by an officer: Complaints"

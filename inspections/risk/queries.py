@@ -6,10 +6,10 @@ from typing import Any
 
 import msgspec
 
-from inspections.risk.schemas import BandChange, Rating
+from inspections.risk.schemas import BandChange, DueOverride, Rating
 from nte.db import Connection
 
-__all__ = ["band_changes", "get_rating", "venue_name"]
+__all__ = ["band_changes", "get_rating", "set_due_override", "venue_name"]
 
 
 async def venue_name(conn: Connection, venue_id: int) -> str | None:
@@ -41,3 +41,23 @@ async def band_changes(
         limit,
     )
     return [msgspec.convert(dict(r), BandChange) for r in rows]
+
+
+async def set_due_override(
+    conn: Connection, venue_id: int, due_on: Any, reason: str, user_id: int
+) -> DueOverride:
+    """The officer's earlier date (one per venue; a new one replaces it). The checks, woken by
+    the change, take it into the rating within seconds."""
+    row = await conn.fetchrow(
+        """INSERT INTO inspection_due_overrides (venue_id, due_on, reason, set_by, set_at)
+           VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (venue_id) DO UPDATE
+               SET due_on = EXCLUDED.due_on, reason = EXCLUDED.reason,
+                   set_by = EXCLUDED.set_by, set_at = EXCLUDED.set_at
+           RETURNING venue_id, due_on, reason, set_at""",
+        venue_id,
+        due_on,
+        reason.strip(),
+        user_id,
+    )
+    return msgspec.convert(dict(row), DueOverride)

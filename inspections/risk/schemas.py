@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
-__all__ = ["Band", "BandChange", "Factor", "Rating"]
+__all__ = ["Band", "BandChange", "DueOverride", "DueOverrideSet", "Factor", "Rating"]
 
 Band = Literal["A", "B", "C", "D"]
 
@@ -49,3 +50,17 @@ class BandChange(msgspec.Struct):
     old_score: int
     new_score: int
     moved: list[MovedFactor]
+
+
+class DueOverrideSet(msgspec.Struct, forbid_unknown_fields=True):
+    """An officer brings the next inspection forward, and says why."""
+
+    due_on: date
+    reason: Annotated[str, Meta(min_length=1, max_length=500, pattern=r"\S")]
+
+
+class DueOverride(msgspec.Struct):
+    venue_id: int
+    due_on: date
+    reason: str
+    set_at: datetime
