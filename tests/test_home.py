@@ -109,3 +109,20 @@ async def test_charts_draw_without_inline_styles_in_either_theme(
     svgs = re.findall(r"<svg.*?</svg>", markup, re.S)
     assert svgs and all("<title" in s for s in svgs)
     assert not any(re.search(r'fill="#|stroke="#', s) for s in svgs)  # colours come from CSS
+
+
+async def test_the_trends_count_each_venue_linked_incident_once_in_both_charts(
+    db: asyncpg.Connection, settings: Settings
+) -> None:
+    from inspections.home.queries import trends
+    from nte.clock import today
+
+    await arrange(db, settings)
+    await db.execute(  # not at a venue: not in the venue-linked charts
+        "INSERT INTO incidents (venue_id, occurred_at, category, severity, source, description)"
+        " VALUES (NULL, now() - interval '1 day', 'asb', 'low', 'public', 'Street noise')"
+    )
+    t = await trends(db, today(), now())
+    assert t.categories == ["violence"]
+    assert sum(map(sum, t.by_week)) == 3 and sum(map(sum, t.heat)) == 3
+    assert len(t.weeks) == 12 and t.weeks[-1].weekday() == 0

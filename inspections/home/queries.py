@@ -55,15 +55,20 @@ async def flag_counts(conn: Connection) -> list[RuleCount]:
 
 
 # One pass over the venue-linked incidents of the last 16 weeks (12 drawn, 4 more for the
-# first weeks' averages): by week and category, and by week, weekday and hour, in London time.
+# first weeks' averages), counted by hour and category: a plain GROUP BY on the index that
+# PostgreSQL can share among parallel workers. The few thousand hours are then put into
+# London weeks, weekdays and hours (London is a whole number of hours from UTC).
 TRENDS_SQL = """
-SELECT date_trunc('week', t)::date AS week, category,
-       extract(isodow FROM t)::int AS dow, extract(hour FROM t)::int AS hour, count(*)::int AS n,
-       grouping(category) = 1 AS timed
-FROM (SELECT occurred_at AT TIME ZONE 'Europe/London' AS t, category
-      FROM incidents
-      WHERE venue_id IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2) i
-GROUP BY GROUPING SETS ((1, 2), (1, 3, 4))
+WITH hours AS (
+    SELECT date_trunc('hour', occurred_at) AS h, category, count(*)::int AS n
+    FROM incidents
+    WHERE venue_id IS NOT NULL AND occurred_at >= $1 AND occurred_at < $2
+    GROUP BY 1, 2
+)
+SELECT date_trunc('week', h AT TIME ZONE 'Europe/London')::date AS week, category,
+       extract(isodow FROM h AT TIME ZONE 'Europe/London')::int AS dow,
+       extract(hour FROM h AT TIME ZONE 'Europe/London')::int AS hour, sum(n)::int AS n
+FROM hours GROUP BY 1, 2, 3, 4
 """
 
 WEEKS = 12
@@ -83,9 +88,8 @@ async def trends(conn: Connection, today: date, now: datetime) -> Trends:
         k = index.get(r["week"])
         if k is None:
             continue
-        if not r["timed"]:
-            by_category[r["category"]][k] += r["n"]
-        elif k >= 4:
+        by_category[r["category"]][k] += r["n"]
+        if k >= 4:
             heat[r["dow"] - 1][r["hour"]] += r["n"]
     totals = [sum(c[k] for c in by_category.values()) for k in range(len(all_weeks))]
     ranked = sorted(by_category, key=lambda c: (-sum(by_category[c][4:]), c))
