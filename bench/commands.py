@@ -39,6 +39,14 @@ def cmd_bench_checks(settings: Settings, args: argparse.Namespace) -> None:
     _benchmark(lambda: run(database_url(settings), settings, args.venues, args.incidents))
 
 
+def cmd_bench_dashboard(settings: Settings, args: argparse.Namespace) -> None:
+    from bench.dashboard import run
+
+    if args.venues < 1 or args.incidents < 0:
+        raise UsageError("--venues must be at least 1 and --incidents at least 0")
+    _benchmark(lambda: run(database_url(settings), settings, args.venues, args.incidents))
+
+
 def cmd_bench_http(settings: Settings, args: argparse.Namespace) -> None:
     from bench.http import run
 
@@ -103,6 +111,12 @@ def add_bench_commands(sub: Any, parser_class: type[argparse.ArgumentParser]) ->
     bench_checks.add_argument("--venues", type=int, default=20_000)
     bench_checks.add_argument("--incidents", type=int, default=2_000_000)
     bench_checks.set_defaults(func=cmd_bench_checks)
+    bench_dashboard = bench.add_parser(
+        "dashboard", help="the home page and the risk recompute over a large made-up borough"
+    )
+    bench_dashboard.add_argument("--venues", type=int, default=20_000)
+    bench_dashboard.add_argument("--incidents", type=int, default=2_000_000)
+    bench_dashboard.set_defaults(func=cmd_bench_dashboard)
     bench_http = bench.add_parser(
         "http", help="request rate of GET /api/v1/venues/{id} against /healthz on a real server"
     )

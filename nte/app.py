@@ -25,7 +25,9 @@ import inspections.digest
 import inspections.evidence
 import inspections.exports
 import inspections.flags
+import inspections.home
 import inspections.inspections
+import inspections.risk
 import venues
 import venues.angela
 import venues.incidents
@@ -75,6 +77,8 @@ DOMAIN_PACKAGES: tuple[ModuleType, ...] = (
     inspections.exports,
     inspections.evidence,
     inspections.digest,
+    inspections.risk,
+    inspections.home,
     venues.timeline,
     venues.police,
     venues.public,

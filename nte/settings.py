@@ -114,6 +114,59 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         """Served over https: cookies are Secure and ``__Host-`` named, and HSTS is sent."""
         return self.base_url.startswith("https://")
 
+    # Risk rating (DOMAIN.md): the points of each factor and the thresholds that decide them.
+    risk_points_nightclub: int = 30
+    risk_points_past_midnight: int = 20
+    """Licensed past midnight on any day (and not a nightclub)."""
+    risk_points_alcohol_led: int = 10
+    """A pub, bar or off-licence, not licensed past midnight."""
+    risk_points_other_type: int = 5
+    risk_capacity_large: int = 800
+    risk_capacity_medium: int = 200
+    risk_points_capacity_large: int = 20
+    risk_points_capacity_medium: int = 10
+    risk_violence_days: int = 90
+    """Violent and serious incidents count towards the rating for this many days."""
+    risk_violence_some_count: int = 1
+    risk_violence_more_count: int = 3
+    risk_violence_most_count: int = 6
+    risk_points_violence_some: int = 10
+    risk_points_violence_more: int = 20
+    risk_points_violence_most: int = 30
+    risk_points_serious: int = 20
+    risk_sales_months: int = 12
+    """Sales to children count towards the rating for this many months."""
+    risk_points_one_sale: int = 20
+    risk_points_repeat_sales: int = 40
+    """Two or more sales to children in the window (the s.147A pattern)."""
+    risk_points_inspection_major: int = 30
+    risk_points_inspection_minor: int = 10
+    risk_points_inspection_compliant: int = 0
+    risk_points_not_inspected: int = 15
+    risk_inspection_months: int = 24
+    """An inspection older than this counts as none."""
+    risk_points_actions_overdue: int = 15
+    risk_points_training: int = 10
+    """Front-of-house coverage below ``training_coverage_percent``, or no DPS."""
+    risk_points_angela_retest: int = 10
+    risk_confidence_percent: int = 100
+    """The officer's confidence in management (0, 5, 10, 20, 30) counts this percent of itself."""
+    risk_band_a: int = 100
+    """A score of this or more is band A."""
+    risk_band_b: int = 70
+    risk_band_c: int = 40
+    risk_interval_a_months: int = 3
+    """Months between inspections in band A."""
+    risk_interval_b_months: int = 6
+    risk_interval_c_months: int = 12
+    risk_interval_d_months: int = 24
+
+
+# Every number of the risk rating, each read from NTE_<NAME>.
+RISK_SETTINGS: tuple[str, ...] = tuple(
+    f.name for f in msgspec.structs.fields(Settings) if f.name.startswith("risk_")
+)
+
 
 def _bool(name: str, raw: str) -> bool:
     value = raw.strip().lower()
@@ -188,6 +241,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         "mail_retry_max_seconds",
         "mail_max_attempts",
         "digest_expiry_days",
+        *RISK_SETTINGS,
     ):
         if raw := env.get(f"NTE_{name.upper()}"):
             fields[name] = _int(f"NTE_{name.upper()}", raw)

@@ -360,8 +360,8 @@ async def test_this_week_is_a_venue_managers_home_with_the_digests_lines(
         assert " style=" not in page.text and "<script>" not in page.text
         assert (await browser.get("/digest/preview?email=officer@council.test")).status_code == 403
     async with await people.signed_in("officer") as officer:
-        home = await officer.get("/")
-        assert home.headers["location"] == "/venues"
+        home = await officer.get("/")  # an officer's home is where to look first (issue 9)
+        assert home.status_code == 200 and "Needs attention first" in home.text
         preview = await officer.get(f"/digest/preview?email=manager@swan.test&week={WEEK}")
         assert preview.status_code == 200
         assert "Sam Swan's SIA licence expires on" in text_of(preview.text)

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 from httpx import Response
 
+from tests.conftest import People
 from tests.helpers import BROWSER, CSRF_HEADER, MISSING, Client, text_of
 from venues import queries
 from venues.schemas import ConditionCreate, VenueCreate
@@ -162,10 +163,13 @@ async def test_venue_list_links_to_each_venue(client: Client, db: asyncpg.Connec
     assert 'href="/venues/new"' in text
 
 
-async def test_home_goes_to_the_venue_list(client: Client) -> None:
+async def test_a_venue_managers_home_is_this_week_at_their_venues(people: People) -> None:
+    # Officers and partners land on "where to look first" (tests/test_home.py); a venue
+    # manager on what to do this week at their venues (tests/test_digest.py).
+    client = await people.signed_in("venue_manager", [await add_venue(people.db)])
     response = await client.get("/", headers=BROWSER, follow_redirects=True)
-    assert str(response.url).endswith("/venues")
-    assert "<h1>Venues</h1>" in html(response)
+    assert str(response.url).endswith("/this-week")
+    assert response.status_code == 200 and "This week" in html(response)
 
 
 async def test_htmx_search_returns_only_the_results(client: Client, db: asyncpg.Connection) -> None:

@@ -15,6 +15,7 @@ from nte.paging import Limit, Offset
 from venues import queries
 from venues.deps import editable_condition, venue_or_404
 from venues.schemas import (
+    Band,
     Condition,
     ConditionCreate,
     ConditionPatch,
@@ -23,6 +24,7 @@ from venues.schemas import (
     VenueCreate,
     VenuePage,
     VenuePatch,
+    VenueSort,
     VenueType,
 )
 
@@ -51,6 +53,16 @@ class VenueController(Controller):
         flagged: Annotated[
             bool | None, QueryParameter(description="Only venues with (true) or without open flags")
         ] = None,
+        band: Annotated[
+            Band | None, QueryParameter(description="Only venues in this risk band")
+        ] = None,
+        sort: Annotated[
+            VenueSort,
+            QueryParameter(
+                description="name (default), risk (highest score first) or next_inspection_due"
+                " (soonest first)"
+            ),
+        ] = "name",
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> VenuePage:
@@ -60,6 +72,8 @@ class VenueController(Controller):
             status=status,
             venue_type=venue_type,
             flagged=flagged,
+            band=band,
+            sort=sort,
             limit=limit,
             offset=offset,
             venue_ids=current_identity(request).venue_scope(),

@@ -111,13 +111,6 @@ class VenuePages(Controller):
         roles(*READERS),
     ]
 
-    @get("/")
-    async def home(self, request: Request[Any, Any, Any]) -> Redirect:
-        # A venue manager's home is what to do this week at their venues (the digest's page).
-        if current_identity(request).role == "venue_manager":
-            return Redirect("/this-week")
-        return Redirect("/venues")
-
     @get("/venues")
     async def venue_list(
         self,

@@ -39,7 +39,8 @@ VENUE_COLUMNS = """
     v.id, v.name, v.address, v.postcode, v.latitude, v.longitude, v.venue_type, v.capacity,
     v.martyns_law_tier, v.premises_licence_no, v.licence_holder, v.dps_name,
     v.licensable_activities, v.licensed_hours, v.status, v.fhrs_id, v.fhrs_rating,
-    v.generated, v.open_flags, v.flag_severity, v.created_at, v.updated_at"""
+    v.generated, v.open_flags, v.flag_severity, v.risk_band AS band, v.risk_score,
+    v.next_inspection_due, v.created_at, v.updated_at"""
 
 # The venue a condition belongs to, for the venue-scope guard.
 CONDITION_OWNER = "SELECT venue_id FROM conditions WHERE id = $1"
@@ -71,7 +72,15 @@ _VENUE_FILTER = """
     AND ($2::text IS NULL OR v.status = $2)
     AND ($3::text IS NULL OR v.venue_type = $3)
     AND ($4::bigint[] IS NULL OR v.id = ANY ($4))
-    AND ($5::boolean IS NULL OR (v.open_flags > 0) = $5)"""
+    AND ($5::boolean IS NULL OR (v.open_flags > 0) = $5)
+    AND ($6::text IS NULL OR v.risk_band = $6)"""
+
+# The orders of the venue list; the band and due date are the checks' columns on venues.
+_ORDER = {
+    "name": "lower(v.name), v.id",
+    "risk": "v.risk_score DESC NULLS LAST, lower(v.name), v.id",
+    "next_inspection_due": "v.next_inspection_due NULLS LAST, lower(v.name), v.id",
+}
 
 
 async def list_venues(
@@ -81,25 +90,28 @@ async def list_venues(
     status: str | None = None,
     venue_type: str | None = None,
     flagged: bool | None = None,
+    band: str | None = None,
+    sort: str = "name",
     limit: int = 50,
     offset: int = 0,
     venue_ids: list[int] | None = None,
 ) -> tuple[list[Venue], int]:
-    """A page of venues by name, and how many match in all; ``venue_ids`` limits the scope,
-    ``flagged`` keeps venues with (or without) open flags."""
+    """A page of venues (by name, highest risk first, or soonest due), and how many match in
+    all; ``venue_ids`` limits the scope, ``flagged`` keeps venues with (or without) open flags."""
     filters = (
         _like(q.strip()) if q and q.strip() else None,
         status,
         venue_type,
         venue_ids,
         flagged,
+        band,
     )
     rows = await conn.fetch(
         f"""
         SELECT {VENUE_COLUMNS}, count(*) OVER () AS total
         FROM venues v WHERE {_VENUE_FILTER}
-        ORDER BY lower(v.name), v.id
-        LIMIT $6 OFFSET $7
+        ORDER BY {_ORDER[sort]}
+        LIMIT $7 OFFSET $8
         """,
         *filters,
         limit,

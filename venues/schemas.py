@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -10,10 +10,12 @@ from msgspec import UNSET, Meta, UnsetType
 
 __all__ = [
     "ACTIVITIES",
+    "BANDS",
     "CONDITION_KINDS",
     "OBJECTIVES",
     "STATUSES",
     "VENUE_TYPES",
+    "Band",
     "Condition",
     "ConditionCreate",
     "ConditionPatch",
@@ -22,6 +24,7 @@ __all__ = [
     "VenueCreate",
     "VenuePage",
     "VenuePatch",
+    "VenueSort",
     "WeeklyHours",
 ]
 
@@ -82,6 +85,10 @@ class Hours(msgspec.Struct, forbid_unknown_fields=True):
 
 LicensedHours = dict[Weekday, Hours]
 
+Band = Literal["A", "B", "C", "D"]
+BANDS: tuple[str, ...] = Band.__args__  # type: ignore[attr-defined]
+VenueSort = Literal["name", "risk", "next_inspection_due"]
+
 
 class WeeklyHours(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
     """Licensed hours as a payload gives them; a day left out (or null) is closed.
@@ -122,6 +129,11 @@ class Venue(msgspec.Struct):
     """Open or acknowledged flags from the scheduled checks (kept by the checks)."""
     flag_severity: Literal["low", "medium", "high", "serious"] | None
     """The most severe of them."""
+    band: Band | None
+    """The risk band (A highest), kept by the scheduled checks; none for a licence not active."""
+    risk_score: int | None
+    next_inspection_due: date | None
+    """From the risk band and the last completed inspection, or an officer's earlier date."""
     created_at: datetime
     updated_at: datetime
 

@@ -62,7 +62,7 @@ VIOLENT = "('violence', 'sexual_offence', 'weapons')"
 # -- underage sales --------------------------------------------------------------------------
 
 # Sales to children: failed test purchases and recorded underage-sale incidents.
-_SALES = """
+SALES = """
     SELECT tp.venue_id, 'test_purchase:' || tp.id AS cause_key, tp.attempted_on AS sold_on,
            'test purchase' AS what, tp.id
     FROM test_purchases tp WHERE tp.outcome = 'fail'
@@ -85,7 +85,7 @@ UNDERAGE_SALE = Rule(
            jsonb_build_object(split_part(s.cause_key, ':', 1) || 's', jsonb_build_array(s.id)),
            'Alcohol sold to a person under 18 (' || s.what || ' on '
                || to_char(s.sold_on, 'FMDD Mon YYYY') || ')'
-    FROM ({_SALES}) s
+    FROM ({SALES}) s
     WHERE s.sold_on > $2 - make_interval(months => $3) AND s.sold_on <= $2
     """,
 )
@@ -102,7 +102,7 @@ PERSISTENT_UNDERAGE_SALES = Rule(
     # months. Rolling, so a December and a February sale count across the year's turn; the
     # pair only has to end within the look-back for the flag to stand.
     sql=f"""
-    WITH sales AS ({_SALES}),
+    WITH sales AS ({SALES}),
     pairs AS (
         SELECT a.venue_id, a.id AS a_id, a.cause_key AS a_key, a.sold_on AS a_on,
                b.id AS b_id, b.cause_key AS b_key, b.sold_on AS b_on
@@ -368,6 +368,27 @@ ACTIONS_OVERDUE = Rule(
     """,
 )
 
+# -- inspections -----------------------------------------------------------------------------
+
+INSPECTION_OVERDUE = Rule(
+    name="inspection_overdue",
+    title="Inspection overdue",
+    severity="medium",
+    state=True,
+    summary="The venue is past its next inspection due date (set by its risk band,"
+    " or brought forward by an officer)",
+    cleared="an inspection was completed, or the due date moved",
+    # The due date is the risk rating's, which the sweep writes before the rules run.
+    sql="""
+    SELECT r.venue_id, 'overdue',
+           jsonb_build_object('due', r.next_inspection_due, 'band', r.band),
+           'Inspection was due by ' || to_char(r.next_inspection_due, 'FMDD Mon YYYY')
+               || ' (band ' || r.band || '; ' || r.due_reason || ')'
+    FROM venue_risk r
+    WHERE r.next_inspection_due < $2
+    """,
+)
+
 RULES: tuple[Rule, ...] = (
     UNDERAGE_SALE,
     PERSISTENT_UNDERAGE_SALES,
@@ -380,4 +401,5 @@ RULES: tuple[Rule, ...] = (
     ANGELA_POSTERS_UNTRAINED,
     RETURN_OVERDUE,
     ACTIONS_OVERDUE,
+    INSPECTION_OVERDUE,
 )

@@ -11,6 +11,7 @@ import asyncpg
 import msgspec
 
 from inspections.flags.rules import RULES, Rule
+from inspections.risk.service import RiskResult, recompute_risk
 from nte.db import Connection, set_actor
 from nte.scheduler import LONDON
 from nte.settings import Settings
@@ -29,6 +30,7 @@ class SweepResult(msgspec.Struct):
     run_id: int
     by_rule: dict[str, RuleResult]
     seconds: float
+    risk: RiskResult = msgspec.field(default_factory=RiskResult)
 
     @property
     def opened(self) -> int:
@@ -183,6 +185,13 @@ async def run_checks(
     started = time.perf_counter()
     async with conn.transaction():
         await set_actor(conn, actor_id=None, actor="scheduled checks")
+        # The risk rating first: the inspection_overdue rule reads the due date it writes.
+        if pool is None:
+            risk = await recompute_risk(conn, settings, now, today)
+        else:
+            async with pool.acquire() as own, own.transaction():
+                await set_actor(own, actor_id=None, actor="scheduled checks")
+                risk = await recompute_risk(own, settings, now, today)
         if pool is None:
             by_rule = {r.name: await _sweep_rule(conn, settings, r, now, today) for r in rules}
         else:
@@ -209,4 +218,4 @@ async def run_checks(
             sum(r.resolved for r in by_rule.values()),
             msgspec.to_builtins(by_rule),
         )
-    return SweepResult(run_id=run_id, by_rule=by_rule, seconds=seconds)
+    return SweepResult(run_id=run_id, by_rule=by_rule, seconds=seconds, risk=risk)

@@ -12,6 +12,7 @@ __all__ = [
     "MAX_RADIUS",
     "MIN_RADIUS",
     "area_crimes",
+    "density",
     "distance_metres",
     "months_near",
 ]
@@ -124,3 +125,28 @@ async def area_crimes(
         total=sum(type_totals.values()),
         unmapped=unmapped,
     )
+
+
+# Police-recorded crime counted in square cells of a grid over a box, in one pass over the
+# position index: the density drawn under the maps.
+DENSITY_SQL = """
+SELECT floor((latitude - $1) / $5)::int AS row, floor((longitude - $2) / $6)::int AS col,
+       count(*)::int AS n
+FROM police_crimes
+WHERE latitude BETWEEN $1 AND $3 AND longitude BETWEEN $2 AND $4
+GROUP BY 1, 2
+"""
+
+
+async def density(
+    conn: Connection,
+    south: float,
+    west: float,
+    north: float,
+    east: float,
+    cell_lat: float,
+    cell_lon: float,
+) -> list[tuple[int, int, int]]:
+    """(row from the south, column from the west, crimes) of every cell with any."""
+    rows = await conn.fetch(DENSITY_SQL, south, west, north, east, cell_lat, cell_lon)
+    return [(r["row"], r["col"], r["n"]) for r in rows]

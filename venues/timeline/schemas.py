@@ -20,6 +20,7 @@ Kind = Literal[
     "licence",
     "inspection",
     "action",
+    "risk",
 ]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 
