@@ -19,7 +19,6 @@ import asyncpg
 import pytest
 from aiosmtpd.controller import Controller
 
-from inspections.digest import queries as digest_queries
 from inspections.digest import service
 from inspections.digest.service import compose, last_full_week, send_week, week_window
 from nte.clock import LONDON, now, today
@@ -245,29 +244,41 @@ async def test_a_venue_managers_digest_names_only_their_venues_and_nothing_sensi
 
 
 async def test_an_officers_digest_shows_a_band_change_with_its_reason(
-    db: asyncpg.Connection, people: People, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    db: asyncpg.Connection, people: People, settings: Settings
 ) -> None:
-    # The risk rating (issue 9) records band changes; until it lands, its query is a hook that
-    # answers none. This stands in for it and holds the digest to showing what it gives.
+    # A band change as the risk rating records it (inspections/risk): the factors that moved.
     swan = await add_venue(db, "The Swan")
     await people.user("officer", email="officer@council.test")
-
-    async def band_changes(conn: Any, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        return [
-            {
-                "venue_id": swan,
-                "venue_name": "The Swan",
-                "was": "C",
-                "band": "A",
-                "reasons": "a major breach at the last inspection (+30)",
-            }
-        ]
-
-    monkeypatch.setattr(digest_queries, "band_changes", band_changes)
+    moved = [
+        {
+            "name": "last_inspection",
+            "title": "Last inspection",
+            "old_points": 0,
+            "new_points": 30,
+            "reason": "a major breach at the last inspection",
+        },
+        {
+            "name": "violence",
+            "title": "Violence",
+            "old_points": 10,
+            "new_points": 20,
+            "reason": "3 violent incidents in 90 days",
+        },
+    ]
+    await db.execute(
+        "INSERT INTO risk_changes (venue_id, at, old_band, new_band, old_score, new_score, moved)"
+        " VALUES ($1, $2, 'C', 'A', 60, 100, $3::jsonb)",
+        swan,
+        service.week_window(WEEK).start + timedelta(days=2),
+        moved,
+    )
     digest = await service.preview(db, settings, "officer@council.test", WEEK)
     assert digest is not None
     mail = compose(digest, settings, None)
-    line = "The Swan: band C to A (a major breach at the last inspection (+30))"
+    line = (
+        "The Swan: band C to A (a major breach at the last inspection (+30);"
+        " 3 violent incidents in 90 days (+10))"
+    )
     assert line in mail.text and line in text_of(mail.html or "")
 
 

@@ -96,15 +96,25 @@ async def flags_escalated(conn: Connection, start: datetime, end: datetime) -> R
     return list(await conn.fetch(FLAGS_ESCALATED, start, end))
 
 
+# The risk rating's band changes (risk_changes), each with the factors whose points moved,
+# largest move first: "a major breach at the last inspection (+30)".
+BAND_CHANGES = """
+    SELECT c.venue_id, v.name AS venue_name, c.old_band AS was, c.new_band AS band,
+           (SELECT string_agg(
+                       (m ->> 'reason') || ' ('
+                       || to_char((m ->> 'new_points')::int - (m ->> 'old_points')::int, 'FMSG999')
+                       || ')', '; '
+                       ORDER BY abs((m ->> 'new_points')::int - (m ->> 'old_points')::int) DESC)
+            FROM jsonb_array_elements(c.moved) m) AS reasons
+    FROM risk_changes c JOIN venues v ON v.id = c.venue_id
+    WHERE c.at >= $1 AND c.at < $2
+    ORDER BY c.new_band, lower(v.name), c.at"""
+
+
 async def band_changes(conn: Connection, start: datetime, end: datetime) -> Rows:
     """Risk band changes in the window, each with its reasons: (venue_id, venue_name, was,
-    band, reasons).
-
-    The hook for the risk rating (issue 9), which records a band change as an event with
-    the factors that moved: until it is merged there are none, and the officers' digest
-    shows no "Band changes" section. Replace the body with that event's query.
-    """
-    return []
+    band, reasons)."""
+    return list(await conn.fetch(BAND_CHANGES, start, end))
 
 
 # -- inspections and actions ---------------------------------------------------------------------
