@@ -134,7 +134,8 @@ async def stream_venues(
     must be in a transaction)."""
     sql = f"""SELECT {VENUE_COLUMNS} FROM venues v WHERE {_VENUE_FILTER}
               ORDER BY lower(v.name), v.id"""
-    async for record in conn.cursor(sql, None, status, None, venue_ids, None, prefetch=500):
+    args = (None, status, None, venue_ids, None, None)  # $1-$6 of the filter: no search, any band
+    async for record in conn.cursor(sql, *args, prefetch=500):
         yield _venue(record)
 
 
