@@ -206,6 +206,8 @@ class Borough:
         def value(match: re.Match[str]) -> str:
             name = match[1]
             if name == "token":  # a link still valid, made for the page that asks for it
+                if path.startswith("/digest/unsubscribe/"):
+                    return self.unsubscribe_token()
                 return self.email_token("invite" if path.startswith("/invite") else "reset")
             if name not in self.ids:
                 raise LookupError(
@@ -215,6 +217,19 @@ class Borough:
             return str(self.ids[name])
 
         return re.sub(r"\{(\w+):\w+\}", value, path)
+
+    def unsubscribe_token(self) -> str:
+        """A digest's one-click unsubscribe link, unused, for a venue manager."""
+        raw, digest = new_token()
+        in_database(
+            self.dsn,
+            lambda conn: conn.execute(
+                "INSERT INTO digest_unsubscribe_tokens (token_hash, user_id, week) "
+                "SELECT $1, min(id), '2026-W48' FROM users WHERE role = 'venue_manager'",
+                digest,
+            ),
+        )
+        return raw
 
     def email_token(self, purpose: str) -> str:
         raw, digest = new_token()
