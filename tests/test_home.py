@@ -53,7 +53,7 @@ async def test_an_officer_lands_on_where_to_look_first(
     assert " style=" not in markup and "<script>" not in markup
 
 
-async def test_a_partner_sees_the_home_page_without_visits_and_a_manager_keeps_the_list(
+async def test_a_partner_sees_the_home_page_without_visits_and_a_manager_goes_to_this_week(
     db: asyncpg.Connection, settings: Settings, people: People
 ) -> None:
     busy, _ = await arrange(db, settings)
@@ -63,7 +63,8 @@ async def test_a_partner_sees_the_home_page_without_visits_and_a_manager_keeps_t
     async with await people.signed_in("venue_manager", [busy]) as manager:
         response = await manager.get("/", headers=BROWSER)
     assert (
-        response.status_code in (301, 302, 303, 307) and response.headers["location"] == "/venues"
+        response.status_code in (301, 302, 303, 307)
+        and response.headers["location"] == "/this-week"
     )
 
 
